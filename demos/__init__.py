@@ -1,0 +1,1 @@
+"""Runnable demos; each writes its pictures to demos/output/ and prints where."""
