@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from demos import one_neuron_graph  # noqa: E402
+from demos import one_neuron_graph
 
 SECTIONS = [one_neuron_graph.main]
 

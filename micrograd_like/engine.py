@@ -17,13 +17,10 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from numbers import Real
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from micrograd_like.debug import BackwardStep
-
-Number = Union[int, float]
-Operand = Union["Value", int, float]
 
 # The recording switch (no_grad() turns it off) and two optional checks that
 # detect_anomaly() in debug.py installs: one sees each new node, one each backward step.
@@ -37,10 +34,13 @@ _backward_hook: Callable[[Value], None] | None = None
 OP_FORMULAS: dict[str, tuple[str, tuple[str, ...]]] = {}
 
 
-def _derivatives(op: str, forward: str, *local: str) -> Callable[[Callable[..., Value]], Callable[..., Value]]:
+Op = Callable[..., "Value"]
+
+
+def _derivatives(op: str, forward: str, *local: str) -> Callable[[Op], Op]:
     """Register the maths of an op beside its code; the function itself is returned unchanged."""
 
-    def register(method: Callable[..., Value]) -> Callable[..., Value]:
+    def register(method: Op) -> Op:
         OP_FORMULAS[op] = (forward, local)
         return method
 
@@ -70,8 +70,10 @@ def _lift(other: object, op: str) -> Value:
     """A plain number on either side of an operator becomes a constant leaf of the graph."""
     if isinstance(other, Value):
         return other
-    if type(other) is float or type(other) is int or (
-        isinstance(other, Real) and not isinstance(other, bool)
+    if (
+        type(other) is float
+        or type(other) is int
+        or (isinstance(other, Real) and not isinstance(other, bool))
     ):
         return Value(other)  # type: ignore[arg-type]
     raise TypeError(f"unsupported operand for {op}: Value and {type(other).__name__} ({other!r})")
@@ -133,7 +135,7 @@ def _power_local(base: float, exponent: float, op: str) -> float:
     if exponent == 0:
         return 0.0
     try:
-        return exponent * base ** (exponent - 1)
+        return float(exponent * base ** (exponent - 1))
     except (ZeroDivisionError, OverflowError):
         raise ZeroDivisionError(
             f"{op}: the local derivative {exponent!r} * {base!r} ** {exponent - 1!r} is infinite"
@@ -145,7 +147,7 @@ def _power(base: float, exponent: float, op: str) -> float:
     if base < 0 and not exponent.is_integer():
         raise ValueError(f"{op}: a negative base to a non-integer power is not a real number")
     try:
-        return base**exponent
+        return float(base**exponent)
     except ZeroDivisionError:
         raise ZeroDivisionError(f"{op}: 0.0 cannot be raised to a negative power") from None
     except OverflowError:
@@ -220,19 +222,19 @@ class Value:
     # ---- ops, in the order the seeds meet them: sums, products, powers, exp/log, activations
 
     @_derivatives("+", "a + b", "1", "1")
-    def __add__(self, other: Operand) -> Value:
+    def __add__(self, other: Value | float) -> Value:
         other = other if isinstance(other, Value) else _lift(other, "+")
         return _binary(self.data + other.data, "+", self, 1.0, other, 1.0)
 
-    def __radd__(self, other: Number) -> Value:
+    def __radd__(self, other: float) -> Value:
         return _lift(other, "+") + self
 
     @_derivatives("-", "a - b", "1", "-1")
-    def __sub__(self, other: Operand) -> Value:
+    def __sub__(self, other: Value | float) -> Value:
         other = other if isinstance(other, Value) else _lift(other, "-")
         return _binary(self.data - other.data, "-", self, 1.0, other, -1.0)
 
-    def __rsub__(self, other: Number) -> Value:
+    def __rsub__(self, other: float) -> Value:
         return _lift(other, "-") - self
 
     @_derivatives("neg", "-a", "-1")
@@ -240,16 +242,16 @@ class Value:
         return _unary(-self.data, "neg", self, -1.0)
 
     @_derivatives("*", "a * b", "b", "a")
-    def __mul__(self, other: Operand) -> Value:
+    def __mul__(self, other: Value | float) -> Value:
         other = other if isinstance(other, Value) else _lift(other, "*")
         a, b = self.data, other.data
         return _binary(a * b, "*", self, b, other, a)
 
-    def __rmul__(self, other: Number) -> Value:
+    def __rmul__(self, other: float) -> Value:
         return _lift(other, "*") * self
 
     @_derivatives("/", "a / b", "1 / b", "-a / b**2")
-    def __truediv__(self, other: Operand) -> Value:
+    def __truediv__(self, other: Value | float) -> Value:
         other = other if isinstance(other, Value) else _lift(other, "/")
         a, b = self.data, other.data
         if b == 0:
@@ -257,12 +259,12 @@ class Value:
         quotient = a / b
         return _binary(quotient, "/", self, 1.0 / b, other, -quotient / b)
 
-    def __rtruediv__(self, other: Number) -> Value:
+    def __rtruediv__(self, other: float) -> Value:
         return _lift(other, "/") / self
 
     @_derivatives("**n", "a**n", "n * a**(n - 1)")
     @_derivatives("**", "a**b", "b * a**(b - 1)", "out * log(a)")
-    def __pow__(self, other: Operand) -> Value:
+    def __pow__(self, other: Value | float) -> Value:
         """`x ** 2` (a number exponent, a constant of the op) or `x ** y` (both differentiable)."""
         a = self.data
         if not isinstance(other, Value):
@@ -289,7 +291,7 @@ class Value:
             )
         return _binary(out, "**", self, _power_local(a, b, where), other, d_exponent)
 
-    def __rpow__(self, other: Number) -> Value:
+    def __rpow__(self, other: float) -> Value:
         return _lift(other, "**") ** self
 
     @_derivatives("exp", "exp(a)", "exp(a)")

@@ -1,0 +1,117 @@
+"""Property tests: random expression graphs, built twice (engine and sympy), must agree on the
+value and on every partial derivative. Inputs are kept inside each op's domain by construction:
+log and fractional powers only ever see u*u + 1 > 0, division divides by u*u + 1."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import sympy
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from micrograd_like import Value
+
+NAMES = ("x", "y", "z")
+SYMBOLS = {name: sympy.Symbol(name) for name in NAMES}
+Pair = tuple[Value, sympy.Expr]  # the same subexpression in the engine and in sympy
+
+
+def positive(pair: Pair) -> Pair:
+    value, expr = pair
+    return value * value + 1, expr * expr + 1
+
+
+def combine(op: str, left: Pair, right: Pair) -> Pair:
+    (a, sa), (b, sb) = left, right
+    if op == "+":
+        return a + b, sa + sb
+    if op == "-":
+        return a - b, sa - sb
+    if op == "*":
+        return a * b, sa * sb
+    if op == "/":
+        (pb, spb) = positive(right)
+        return a / pb, sa / spb
+    (pa, spa) = positive(left)  # "**": a positive base to a Value exponent, kept small
+    (tb, stb) = b.tanh(), sympy.tanh(sb)
+    return pa**tb, spa**stb
+
+
+def apply(op: str, arg: Pair) -> Pair:
+    a, sa = arg
+    if op == "neg":
+        return -a, -sa
+    if op == "tanh":
+        return a.tanh(), sympy.tanh(sa)
+    if op == "sigmoid":
+        return a.sigmoid(), 1 / (1 + sympy.exp(-sa))
+    if op == "exp":  # exp of a bounded argument cannot overflow
+        return a.tanh().exp(), sympy.exp(sympy.tanh(sa))
+    if op == "log":
+        pa, spa = positive(arg)
+        return pa.log(), sympy.log(spa)
+    if op == "square":
+        return a**2, sa**2
+    if op == "sqrt":
+        pa, spa = positive(arg)
+        return pa**0.5, sympy.sqrt(spa)
+    if op == "relu":
+        assume(abs(a.data) > 1e-6)  # the kink itself has no derivative to compare
+        return a.relu(), sympy.Max(sa, 0)
+    return 3.0 * a + 0.5, 3 * sa + sympy.Rational(1, 2)  # "affine": numbers mixed in
+
+
+@st.composite
+def expressions(draw: st.DrawFn, leaves: dict[str, Value], depth: int = 4) -> Pair:
+    if depth == 0 or draw(st.integers(0, 3)) == 0:
+        if draw(st.booleans()):
+            name = draw(st.sampled_from(NAMES))
+            return leaves[name], SYMBOLS[name]
+        c = draw(st.integers(-3, 3))
+        return Value(c), sympy.Integer(c)
+    if draw(st.booleans()):
+        op = draw(st.sampled_from(["+", "-", "*", "/", "**"]))
+        left = draw(expressions(leaves, depth - 1))
+        right = draw(expressions(leaves, depth - 1))
+        return combine(op, left, right)
+    unary = ["neg", "tanh", "sigmoid", "exp", "log", "square", "sqrt", "relu", "affine"]
+    return apply(draw(st.sampled_from(unary)), draw(expressions(leaves, depth - 1)))
+
+
+@st.composite
+def graphs(draw: st.DrawFn) -> tuple[dict[str, Value], Pair, dict[sympy.Symbol, float]]:
+    point = {name: draw(st.floats(-2.0, 2.0, allow_nan=False)) for name in NAMES}
+    leaves = {name: Value(x, label=name) for name, x in point.items()}
+    root = draw(expressions(leaves))
+    return leaves, root, {SYMBOLS[name]: x for name, x in point.items()}
+
+
+@settings(max_examples=150, deadline=None)
+@given(graphs())
+def test_random_expression_matches_sympy_value_and_gradient(
+    case: tuple[dict[str, Value], Pair, dict[sympy.Symbol, float]],
+) -> None:
+    leaves, (root, expr), point = case
+    exact = float(expr.subs(point))
+    assume(math.isfinite(exact) and abs(exact) < 1e6)
+    root.backward()
+    assert root.data == pytest.approx(exact, rel=1e-9, abs=1e-9)
+    for name, leaf in leaves.items():
+        symbol = SYMBOLS[name]
+        derivative = float(sympy.diff(expr, symbol).subs(point))
+        expected = derivative if expr.has(symbol) else 0.0
+        assert leaf.grad == pytest.approx(expected, rel=1e-7, abs=1e-7), name
+
+
+@settings(max_examples=100, deadline=None)
+@given(graphs())
+def test_backward_twice_gives_same_intermediate_grads(
+    case: tuple[dict[str, Value], Pair, dict[sympy.Symbol, float]],
+) -> None:
+    _, (root, _), _ = case
+    root.backward()
+    first = [node.grad for node in root.topological_order() if node.inputs]
+    root.backward()
+    assert [node.grad for node in root.topological_order() if node.inputs] == first
