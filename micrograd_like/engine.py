@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from numbers import Real
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from micrograd_like.debug import BackwardStep
@@ -34,7 +34,7 @@ _backward_hook: Callable[[Value], None] | None = None
 OP_FORMULAS: dict[str, tuple[str, tuple[str, ...]]] = {}
 
 
-Op = Callable[..., "Value"]
+Op = TypeVar("Op", bound=Callable[..., Any])
 
 
 def _derivatives(op: str, forward: str, *local: str) -> Callable[[Op], Op]:

@@ -1,0 +1,64 @@
+"""Atomic writes lose nothing; the two-moons points match scikit-learn's."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sklearn.datasets import make_moons as sklearn_moons
+
+from micrograd_like._io import atomic_write_bytes, atomic_write_text
+from micrograd_like.datasets import make_moons
+
+
+def test_atomic_write_replaces_the_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    atomic_write_text(target, "first")
+    atomic_write_text(target, "second")
+    assert target.read_text() == "second"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_a_crash_mid_write_leaves_the_old_file_and_no_debris(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "model.json"
+    target.write_text("old")
+
+    def crash(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        atomic_write_bytes(target, b"new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
+
+
+def test_atomic_write_into_a_missing_folder_names_it(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        atomic_write_text(tmp_path / "missing" / "x.txt", "x")
+
+
+def test_moons_without_noise_are_scikit_learns_moons() -> None:
+    for n in (100, 7):
+        points, labels = make_moons(n, noise=0.0)
+        expected, expected_labels = sklearn_moons(n_samples=n, noise=0.0, shuffle=False)
+        flat = [coordinate for point in points for coordinate in point]
+        assert flat == pytest.approx(expected.ravel().tolist(), abs=1e-12)
+        assert labels == [2 * int(label) - 1 for label in expected_labels]
+
+
+def test_moons_are_reproducible_and_seeded() -> None:
+    assert make_moons(100, 0.1, seed=3) == make_moons(100, 0.1, seed=3)
+    assert make_moons(100, 0.1, seed=3) != make_moons(100, 0.1, seed=4)
+    points, labels = make_moons(100, 0.1)
+    assert len(points) == len(labels) == 100
+    assert labels.count(-1) == labels.count(1) == 50
+
+
+@pytest.mark.parametrize("bad", [{"n_samples": 1}, {"n_samples": 2.5}, {"noise": -0.1}])
+def test_moons_reject_bad_arguments(bad: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match="make_moons"):
+        make_moons(**bad)  # type: ignore[arg-type]
