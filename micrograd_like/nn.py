@@ -1,0 +1,387 @@
+"""Neurons, layers and multi-layer perceptrons built from `Value`s, with JSON checkpoints.
+
+A neuron computes its activation from a weighted sum of its inputs plus a bias:
+
+    a = f(w1*x1 + w2*x2 + ... + wn*xn + b)
+
+where f is the activation function (ReLU, tanh, sigmoid, or none). The weights and the bias are
+`Parameter`s, leaves of the graph whose gradients (d cost / d weight) an optimizer follows
+downhill. The signatures and defaults are micrograd's: `MLP(nin, nouts)` has ReLU hidden layers,
+a linear output layer, weights drawn from uniform(-1, 1) and biases of 0, so micrograd's demo
+runs unchanged with `micrograd_like` in its imports.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+from collections.abc import Callable, Sequence
+from numbers import Real
+from operator import mul
+from pathlib import Path
+
+from micrograd_like._io import atomic_write_text
+from micrograd_like.engine import Value
+
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "linear": None,
+}
+INITS = ("uniform", "xavier", "he")
+CHECKPOINT_FORMAT = "micrograd_like.checkpoint"
+CHECKPOINT_VERSION = 1
+
+Seed = int | random.Random | None
+
+
+class Parameter(Value):
+    """A weight or a bias: a `Value` that a model owns and an optimizer updates.
+
+    It behaves exactly like a `Value`; the class only lets a drawing or a debugger tell the
+    parameters apart from inputs and intermediate nodes (`isinstance(node, Parameter)`).
+    """
+
+    __slots__ = ()
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file that cannot be loaded into this model (the message says why)."""
+
+
+class Module:
+    """Anything with parameters: `parameters()`, `zero_grad()`, and JSON `save()` / `load()`."""
+
+    def parameters(self) -> list[Value]:
+        """Every weight and bias, in a fixed order."""
+        return []
+
+    def zero_grad(self) -> None:
+        """Set every parameter's grad to 0, before the next backward pass accumulates into it."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def architecture(self) -> dict[str, object]:
+        """What a checkpoint must match to load into this module (class, sizes, activations)."""
+        return {"class": type(self).__name__}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self.parameters())} parameters)"
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the architecture and every parameter, by label, to a JSON file, atomically.
+
+        Floats are written with `repr`, so `load` restores them bit for bit.
+        """
+        values: dict[str, float] = {}
+        for p in self.parameters():
+            if p.label in values:
+                raise ValueError(
+                    f"cannot save to {path}: two parameters share the label {p.label!r}"
+                )
+            if not math.isfinite(p.data):
+                raise ValueError(f"cannot save to {path}: parameter {p.label} is {p.data!r}")
+            values[p.label] = p.data
+        checkpoint = {
+            "format": CHECKPOINT_FORMAT,
+            "version": CHECKPOINT_VERSION,
+            "architecture": self.architecture(),
+            "parameters": values,
+        }
+        atomic_write_text(path, json.dumps(checkpoint, indent=1) + "\n")
+
+    def load(self, path: str | os.PathLike[str]) -> None:
+        """Restore the parameters saved by `save`, after checking the whole file.
+
+        Raises `FileNotFoundError` for a missing file and `CheckpointError` (a `ValueError`)
+        naming the file and the problem for anything else: malformed or truncated JSON, another
+        format or version, a different architecture, missing or extra parameters, or a value
+        that is not a finite number. Nothing is assigned unless everything checks out.
+        """
+        where = Path(path)
+        try:
+            text = where.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise FileNotFoundError(f"cannot load checkpoint {where}: no such file") from None
+        except UnicodeDecodeError as error:
+            raise CheckpointError(f"{where}: not a text file ({error})") from None
+        try:
+            checkpoint = json.loads(text, parse_constant=_reject_constant)
+        except (json.JSONDecodeError, CheckpointError, RecursionError) as error:
+            raise CheckpointError(
+                f"{where}: not valid JSON, truncated or malformed ({error})"
+            ) from None
+        new_values = self._checked_values(checkpoint, where)
+        for p in self.parameters():
+            p.data = new_values[p.label]
+
+    def _checked_values(self, checkpoint: object, where: Path) -> dict[str, float]:
+        """The parameter values of a parsed checkpoint, once it matches this module."""
+        if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
+            raise CheckpointError(f"{where}: not a micrograd_like checkpoint (no format tag)")
+        version = checkpoint.get("version")
+        if version != CHECKPOINT_VERSION or isinstance(version, bool):
+            raise CheckpointError(
+                f"{where}: checkpoint version {version!r}, this code reads {CHECKPOINT_VERSION}"
+            )
+        architecture = self.architecture()
+        if checkpoint.get("architecture") != architecture:
+            raise CheckpointError(
+                f"{where}: the checkpoint is for {checkpoint.get('architecture')!r}, "
+                f"this model is {architecture!r}"
+            )
+        saved = checkpoint.get("parameters")
+        if not isinstance(saved, dict):
+            raise CheckpointError(f"{where}: 'parameters' must be an object of label: value")
+        labels = [p.label for p in self.parameters()]
+        known = set(labels)
+        missing = [label for label in labels if label not in saved]
+        extra = [label for label in saved if label not in known]
+        if missing or extra:
+            raise CheckpointError(
+                f"{where}: {len(saved)} parameters in the file, {len(labels)} in the model; "
+                f"missing {missing[:5]}, unexpected {extra[:5]}"
+            )
+        values: dict[str, float] = {}
+        for label in labels:
+            value = saved[label]
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise CheckpointError(
+                    f"{where}: parameter {label} must be a number, got {type(value).__name__}: "
+                    f"{value!r}"
+                )
+            try:
+                number = float(value)
+            except OverflowError:  # an int too large for a float
+                number = math.inf
+            if not math.isfinite(number):
+                raise CheckpointError(f"{where}: parameter {label} is not finite: {value!r}")
+            values[label] = number
+        return values
+
+
+def _reject_constant(name: str) -> float:
+    """json.loads hook: NaN and Infinity are not numbers a checkpoint may hold."""
+    raise CheckpointError(f"{name} is not a finite number")
+
+
+def _check_count(what: str, n: object) -> None:
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"{what} must be a positive int, got {n!r}")
+
+
+def _check_activation(owner: str, activation: object) -> str:
+    if activation not in ACTIVATIONS:
+        raise ValueError(
+            f"{owner}: activation must be one of {list(ACTIVATIONS)}, got {activation!r}"
+        )
+    return str(activation)
+
+
+def _generator(seed: Seed) -> random.Random | None:
+    """A private generator for an int seed (shared by every neuron of a layer or network, so
+    they differ); None means the global `random` module, micrograd's way."""
+    if seed is None or isinstance(seed, random.Random):
+        return seed
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        return random.Random(seed)
+    raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")
+
+
+class Neuron(Module):
+    """One neuron: a = f(w . x + b), with `nin` weights `w` and a bias `b`.
+
+    `nonlin=True` (micrograd's flag) means ReLU, `False` means linear; `activation` ("relu",
+    "tanh", "sigmoid" or "linear") overrides it. The weights are drawn uniformly from
+    (-limit, limit), the bias starts at 0:
+
+    - `init="uniform"`: limit 1, micrograd's choice;
+    - `init="xavier"`: limit sqrt(6 / (nin + fan_out)) (Glorot), for tanh and sigmoid;
+    - `init="he"`: limit sqrt(6 / nin) (He), for ReLU.
+
+    `fan_out` is the number of neurons in the layer (a `Layer` passes it). Without a `seed` the
+    weights come from the global `random` module in micrograd's order, so `random.seed(1337)`
+    gives micrograd's weights; with an int or a `random.Random` they come from a private
+    generator and the global state is left alone. Parameters are labelled `{label}.w1`,
+    ..., `{label}.b`.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nonlin: bool = True,
+        *,
+        activation: str | None = None,
+        init: str = "uniform",
+        seed: Seed = None,
+        label: str = "N1",
+        fan_out: int = 1,
+    ) -> None:
+        _check_count("Neuron: nin", nin)
+        _check_count("Neuron: fan_out", fan_out)
+        if activation is None:
+            activation = "relu" if nonlin else "linear"
+        self.activation = _check_activation("Neuron", activation)
+        self.nonlin = activation != "linear"
+        if init not in INITS:
+            raise ValueError(f"Neuron: init must be one of {list(INITS)}, got {init!r}")
+        if not isinstance(label, str):
+            raise TypeError(f"Neuron: label must be a str, got {type(label).__name__}")
+        limit = {"uniform": 1.0, "xavier": math.sqrt(6 / (nin + fan_out)), "he": math.sqrt(6 / nin)}
+        rng = _generator(seed)
+        uniform, bound = random.uniform if rng is None else rng.uniform, limit[init]
+        self.nin = nin
+        self.label = label
+        self.w = [Parameter(uniform(-bound, bound), f"{label}.w{i}") for i in range(1, nin + 1)]
+        self.b = Parameter(0.0, f"{label}.b")
+        self._activate = ACTIVATIONS[activation]
+
+    def __call__(self, x: Sequence[Value | float]) -> Value:
+        try:
+            n = len(x)
+        except TypeError:
+            raise TypeError(
+                f"{self.label}: expected a sequence of {self.nin} inputs (numbers or Values), "
+                f"got {type(x).__name__}: {x!r}"
+            ) from None
+        if n != self.nin:
+            raise ValueError(f"{self.label}: expected {self.nin} inputs, got {n}")
+        # micrograd's graph: ((b + w1*x1) + w2*x2) + ..., built by sum() and map() at C speed
+        try:
+            z: Value = sum(map(mul, self.w, x), self.b)
+        except TypeError:
+            raise TypeError(_bad_input(self.label, x)) from None
+        activate = self._activate
+        return z if activate is None else activate(z)
+
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b]
+
+    def architecture(self) -> dict[str, object]:
+        return {"class": "Neuron", "nin": self.nin, "activation": self.activation}
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin}, activation={self.activation!r}, label={self.label!r})"
+
+
+def _bad_input(owner: str, x: Sequence[object]) -> str:
+    """The message for an input that is neither a number nor a Value."""
+    for i, xi in enumerate(x, start=1):
+        if not isinstance(xi, (Value, Real)) or isinstance(xi, bool):
+            return (
+                f"{owner}: input {i} must be a number or a Value, got {type(xi).__name__}: {xi!r}"
+            )
+    return f"{owner}: inputs must be numbers or Values"
+
+
+class Layer(Module):
+    """`nout` neurons that all read the same `nin` inputs.
+
+    Keyword arguments go to every `Neuron` (`nonlin`, `activation`, `init`, `seed`). Calling a
+    layer returns the list of its activations, or a bare `Value` when it has one neuron (as in
+    micrograd). Its neurons are labelled `{label}.N1`, `{label}.N2`, ...
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        *,
+        label: str = "L1",
+        seed: Seed = None,
+        **kwargs: object,
+    ) -> None:
+        _check_count("Layer: nout", nout)
+        rng = _generator(seed)
+        self.nin, self.nout, self.label = nin, nout, label
+        self.neurons = [
+            Neuron(nin, seed=rng, label=f"{label}.N{j}", fan_out=nout, **kwargs)  # type: ignore[arg-type]
+            for j in range(1, nout + 1)
+        ]
+
+    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        out = [neuron(x) for neuron in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def parameters(self) -> list[Value]:
+        return [p for neuron in self.neurons for p in neuron.parameters()]
+
+    def architecture(self) -> dict[str, object]:
+        return {
+            "class": "Layer",
+            "nin": self.nin,
+            "nout": self.nout,
+            "activations": [neuron.activation for neuron in self.neurons],
+        }
+
+    def __repr__(self) -> str:
+        activations = sorted({neuron.activation for neuron in self.neurons})
+        activation = activations[0] if len(activations) == 1 else activations
+        return f"Layer({self.nin}, {self.nout}, activation={activation!r}, label={self.label!r})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: layers of sizes `nouts` on `nin` inputs, each feeding the next.
+
+    Hidden layers use `activation`, the last layer `output_activation` (micrograd: ReLU, then
+    linear). Layers are labelled L1, L2, ..., so a parameter's label says where it lives:
+    `L2.N3.w1` is the weight from input 1 of layer 2 into its neuron 3. Calling the network
+    returns the output activations, or a bare `Value` when the last layer has one neuron.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        *,
+        activation: str = "relu",
+        output_activation: str = "linear",
+        init: str = "uniform",
+        seed: Seed = None,
+    ) -> None:
+        _check_count("MLP: nin", nin)
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        for n in nouts:
+            _check_count("MLP: every layer size in nouts", n)
+        _check_activation("MLP", activation)
+        _check_activation("MLP", output_activation)
+        rng = _generator(seed)
+        sizes = [nin, *nouts]
+        last = len(nouts) - 1
+        self.nin, self.nouts = nin, list(nouts)
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                label=f"L{i + 1}",
+                seed=rng,
+                activation=output_activation if i == last else activation,
+                init=init,
+            )
+            for i in range(len(nouts))
+        ]
+
+    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        # each layer's activations are the next layer's inputs (a list even for one neuron)
+        for layer in self.layers:
+            x = [neuron(x) for neuron in layer.neurons]
+        return x[0] if len(x) == 1 else x  # type: ignore[return-value]
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def architecture(self) -> dict[str, object]:
+        return {
+            "class": "MLP",
+            "nin": self.nin,
+            "nouts": self.nouts,
+            "activations": [layer.neurons[0].activation for layer in self.layers],
+        }
+
+    def __repr__(self) -> str:
+        activations = [layer.neurons[0].activation for layer in self.layers]
+        return f"MLP({self.nin}, {self.nouts}, activations={activations})"
