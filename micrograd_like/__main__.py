@@ -1,0 +1,136 @@
+"""The command line: `python -m micrograd_like graph EXPR NAME=VALUE... [-o PATH]`, also
+installed as `micrograd-like`. Any error prints one line on stderr and exits with status 2."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from micrograd_like.engine import Value
+from micrograd_like.expr import (
+    FUNCTIONS,
+    MAX_EXPONENT,
+    MAX_LENGTH,
+    parse_assignments,
+    parse_expression,
+)
+from micrograd_like.viz import RANKDIRS, SUFFIX_FORMATS, save_graph
+
+PROG = "micrograd-like"
+
+GRAPH_HELP = f"""\
+Evaluate an expression at the given values, run backward() and print the value and the
+partial derivative for each variable; with -o, also draw the computational graph.
+
+example:
+  {PROG} graph "2*x**2 + 3*x*y + y**3" x=1 y=2 -o graph.svg
+    value  16
+    d/dx   10
+    d/dy   15
+    wrote graph.svg
+
+An expression may use numbers, the variables given as NAME=VALUE, + - * / **,
+unary minus, parentheses and the functions {", ".join(FUNCTIONS)}
+(one argument each). It is parsed, never run with eval: anything else (attribute
+access, other calls, subscripts, strings, ...) is refused, as are expressions longer
+than {MAX_LENGTH} characters, constant exponents beyond +-{MAX_EXPONENT} and power towers
+such as 9**9**9. Errors print one line and exit with status 2; no file is written then."""
+
+
+class UsageError(Exception):
+    """A command line that argparse refuses."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]  # raise, not exit
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="micrograd_like on the command line: draw the computational graph of an "
+        "expression and print its partial derivatives.",
+        epilog=f'example: {PROG} graph "2*x**2 + 3*x*y + y**3" x=1 y=2 -o graph.svg',
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    graph = commands.add_parser(
+        "graph",
+        help="evaluate an expression, print its derivatives, draw its graph",
+        description=GRAPH_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    graph.add_argument("expression", metavar="EXPR", help='for example "x * exp(-y)"')
+    graph.add_argument("values", metavar="NAME=VALUE", nargs="*", help="for example x=1.5")
+    graph.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        type=Path,
+        help=f"write the graph here; the suffix picks the format ({' '.join(SUFFIX_FORMATS)})",
+    )
+    graph.add_argument(
+        "--no-grad",
+        action="store_true",
+        help="forward pass only: print the value, draw no gradients",
+    )
+    graph.add_argument(
+        "--rankdir", choices=RANKDIRS, default="LR", help="direction of the drawing (default LR)"
+    )
+    return parser
+
+
+def _check_finite(out: Value, field: str) -> None:
+    """An infinity (x * 1e308 * 10) or a NaN is an error naming the first op that made it."""
+    order = out.topological_order()
+    for node in order if field == "data" else reversed(order):  # where the trouble starts
+        number = getattr(node, field)
+        if not math.isfinite(number):
+            inputs = ", ".join(repr(each.data) for each in node.inputs)
+            name = f"{node.op}({inputs})" if node.op else node.label
+            what = "value" if field == "data" else "gradient"
+            raise ArithmeticError(
+                f"{name} has the {what} {number!r}: the numbers are too large for a float"
+            )
+
+
+def _graph(args: argparse.Namespace) -> None:
+    expression = parse_expression(args.expression)
+    values = parse_assignments(args.values)
+    out, leaves = expression.evaluate(values)
+    _check_finite(out, "data")
+    rows = [("value", out.data)]
+    if not args.no_grad:
+        out.backward()
+        _check_finite(out, "grad")
+        rows += [(f"d/d{name}", leaves[name].grad) for name in values]
+    if args.output is not None:
+        if not out.label:
+            out.label = "f"
+        save_graph(out, args.output, rankdir=args.rankdir, show_grad=not args.no_grad)
+    width = max(len(name) for name, _ in rows)
+    for name, number in rows:
+        print(f"{name:<{width}}  {number:.10g}")
+    if args.output is not None:
+        print(f"wrote {args.output}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with `argv` (default: sys.argv[1:]); return the exit status."""
+    try:
+        args = _parser().parse_args(argv)
+        _graph(args)
+    except SystemExit as exit:  # --help
+        return int(exit.code or 0)
+    except (UsageError, ArithmeticError, ValueError, OSError, RuntimeError) as error:
+        message = " ".join(str(error).split())
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

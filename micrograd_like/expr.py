@@ -1,0 +1,282 @@
+"""A safe parser for the command line's expressions, such as `2*x**2 + 3*x*y + y**3`.
+
+Python's own `ast` reads the text; a whitelist then accepts only numbers, variable names,
+`+ - * / **`, unary `-` and `+`, parentheses and one-argument calls of exp, log, tanh, sigmoid
+and relu. Nothing is ever passed to `eval`: the accepted tree is walked and each node becomes
+a Value op, so the result is a computational graph ready for `backward()`.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from micrograd_like.engine import Value
+
+MAX_LENGTH = 1000  # characters
+MAX_DEPTH = 100  # levels of the syntax tree (x + x + ... nests one level per term)
+MAX_NODES = 300  # numbers, names and operations
+MAX_EXPONENT = 100  # |n| for a constant exponent x ** n
+
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {
+    "exp": Value.exp,
+    "log": Value.log,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "relu": Value.relu,
+}
+
+OPERATORS: dict[type[ast.operator], Callable[[Value, Value | float], Value]] = {
+    ast.Add: Value.__add__,
+    ast.Sub: Value.__sub__,
+    ast.Mult: Value.__mul__,
+    ast.Div: Value.__truediv__,
+    ast.Pow: Value.__pow__,
+}
+
+# What a refused node is, in words, for the error message.
+REFUSED: dict[type[ast.AST], str] = {
+    ast.Attribute: "attribute access",
+    ast.Subscript: "subscripts",
+    ast.Lambda: "lambdas",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.Compare: "comparisons",
+    ast.BoolOp: "and/or",
+    ast.IfExp: "if/else",
+    ast.NamedExpr: "assignments",
+    ast.JoinedStr: "strings",
+    ast.List: "lists",
+    ast.Tuple: "tuples",
+    ast.Dict: "dicts",
+    ast.Set: "sets",
+    ast.Starred: "starred arguments",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+}
+
+
+class ExpressionError(ValueError):
+    """An expression or a `name=value` assignment that is refused, with where and why."""
+
+
+def _where(text: str, node: ast.AST) -> str:
+    """`column C: snippet` for a node of the one-line expression `text`."""
+    # ast gives offsets in UTF-8 bytes; count characters instead for the column.
+    offset = len(text.encode("utf-8")[: getattr(node, "col_offset", 0)].decode("utf-8"))
+    snippet = ast.get_source_segment(text, node) or text[offset:]
+    if len(snippet) > 40:
+        snippet = snippet[:37] + "..."
+    return f"column {offset + 1}: {snippet!r}"
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A checked expression: its text, its syntax tree and the variable names it uses."""
+
+    text: str
+    tree: ast.expr
+    names: tuple[str, ...]  # in order of first use
+
+    def evaluate(self, values: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
+        """The expression's graph at the given values: (output, {name: input leaf}).
+
+        Every variable must have a value and every value must be used. Domain errors (log of a
+        negative number) come from the engine, with the op and the values in the message.
+        """
+        missing = [name for name in self.names if name not in values]
+        if missing:
+            raise ExpressionError(
+                f"no value for {', '.join(missing)}: give it as NAME=NUMBER, e.g. {missing[0]}=1"
+            )
+        unused = [name for name in values if name not in self.names]
+        if unused:
+            verb = "is" if len(unused) == 1 else "are"
+            raise ExpressionError(f"{', '.join(unused)} {verb} given but not used in {self.text!r}")
+        leaves = {name: Value(values[name], label=name) for name in self.names}
+        out = self._build(self.tree, leaves)
+        if not isinstance(out, Value):
+            out = Value(out)  # the expression is a plain number
+        return out, leaves
+
+    def _build(self, node: ast.expr, leaves: Mapping[str, Value]) -> Value | float:
+        """Numbers stay numbers (so `x ** 2` has the constant exponent 2); the rest are Values."""
+        if isinstance(node, ast.Constant):
+            assert isinstance(node.value, (int, float))  # parse_expression refused the rest
+            return node.value  # an int stays an int: x ** 2 reads better than x ** 2.0
+        if isinstance(node, ast.Name):
+            return leaves[node.id]
+        if isinstance(node, ast.UnaryOp):
+            operand = self._build(node.operand, leaves)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.Call):
+            assert isinstance(node.func, ast.Name)
+            return FUNCTIONS[node.func.id](_lift(self._build(node.args[0], leaves)))
+        assert isinstance(node, ast.BinOp)
+        left = _lift(self._build(node.left, leaves))
+        right = self._build(node.right, leaves)
+        if not isinstance(node.op, ast.Pow):
+            right = _lift(right)
+        return OPERATORS[type(node.op)](left, right)
+
+
+def _lift(operand: Value | float) -> Value:
+    return operand if isinstance(operand, Value) else Value(operand)
+
+
+def parse_expression(text: str) -> Expression:
+    """Check `text` against the whitelist and the size limits; raise ExpressionError if refused."""
+    text = text.strip()
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(
+            f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}"
+        )
+    if not text:
+        raise ExpressionError("the expression is empty")
+    if "\n" in text or "\r" in text:
+        raise ExpressionError("the expression must be on one line")
+    try:
+        tree = ast.parse(text, mode="eval").body
+    except SyntaxError as error:
+        column = error.offset or 1
+        raise ExpressionError(
+            f"{error.msg} (column {column}: {text[column - 1 : column + 19]!r})"
+        ) from None
+    except (ValueError, RecursionError, MemoryError):
+        raise ExpressionError("the expression cannot be parsed (null bytes or too deep)") from None
+    names: list[str] = []
+    count = 0
+
+    def check(node: ast.expr, depth: int) -> None:
+        nonlocal count
+        count += 1
+        if count > MAX_NODES:
+            raise ExpressionError(
+                f"the expression has more than {MAX_NODES} numbers, names and operations "
+                f"({_where(text, node)})"
+            )
+        if depth > MAX_DEPTH:
+            raise ExpressionError(
+                f"the expression is nested more than {MAX_DEPTH} levels deep ({_where(text, node)})"
+            )
+        if isinstance(node, ast.Constant):
+            _check_number(text, node)
+        elif isinstance(node, ast.Name):
+            if node.id in FUNCTIONS:
+                raise ExpressionError(
+                    f"{node.id} is a function: call it, {node.id}(...) ({_where(text, node)})"
+                )
+            if node.id not in names:
+                names.append(node.id)
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            check(node.operand, depth + 1)
+        elif isinstance(node, ast.BinOp) and type(node.op) in OPERATORS:
+            if isinstance(node.op, ast.Pow):
+                _check_exponent(text, node.right)
+            check(node.left, depth + 1)
+            check(node.right, depth + 1)
+        elif isinstance(node, ast.Call):
+            _check_call(text, node)
+            check(node.args[0], depth + 1)
+        else:
+            what = REFUSED.get(type(node), type(node).__name__)
+            if isinstance(node, (ast.UnaryOp, ast.BinOp)):
+                what = f"the operator {_operator_text(node)}"
+            raise ExpressionError(f"not allowed: {what} ({_where(text, node)})")
+
+    check(tree, 1)
+    return Expression(text, tree, tuple(names))
+
+
+def _operator_text(node: ast.UnaryOp | ast.BinOp) -> str:
+    """The operator symbol of a refused operation, such as `//`, `%` or `~`."""
+    symbols = {
+        ast.FloorDiv: "//",
+        ast.Mod: "%",
+        ast.MatMult: "@",
+        ast.LShift: "<<",
+        ast.RShift: ">>",
+        ast.BitOr: "|",
+        ast.BitXor: "^",
+        ast.BitAnd: "&",
+        ast.Invert: "~",
+        ast.Not: "not",
+    }
+    return symbols.get(type(node.op), type(node.op).__name__)
+
+
+def _check_number(text: str, node: ast.Constant) -> None:
+    value = node.value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        kind = "strings" if isinstance(value, (str, bytes)) else f"{type(value).__name__} values"
+        raise ExpressionError(f"not allowed: {kind} ({_where(text, node)})")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise ExpressionError(f"the number is too large for a float ({_where(text, node)})")
+
+
+def _check_exponent(text: str, exponent: ast.expr) -> None:
+    """A constant exponent is at most MAX_EXPONENT in size; an exponent with a power in it
+    (a power tower such as 9**9**9) is refused."""
+    if any(
+        isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) for node in ast.walk(exponent)
+    ):
+        raise ExpressionError(
+            f"not allowed: a power tower, a power in an exponent ({_where(text, exponent)})"
+        )
+    bare = exponent
+    while isinstance(bare, ast.UnaryOp):
+        bare = bare.operand
+    if (
+        isinstance(bare, ast.Constant)
+        and isinstance(bare.value, (int, float))
+        and abs(bare.value) > MAX_EXPONENT
+    ):
+        raise ExpressionError(
+            f"a constant exponent must be between -{MAX_EXPONENT} and {MAX_EXPONENT} "
+            f"({_where(text, exponent)})"
+        )
+
+
+def _check_call(text: str, node: ast.Call) -> None:
+    if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+        raise ExpressionError(f"only {', '.join(FUNCTIONS)} can be called ({_where(text, node)})")
+    if len(node.args) != 1 or node.keywords:
+        raise ExpressionError(f"{node.func.id} takes exactly one argument ({_where(text, node)})")
+
+
+def parse_assignment(text: str) -> tuple[str, float]:
+    """`x=1.5` as ("x", 1.5): a plain name, not a function's, and a finite number."""
+    name, equals, number = text.partition("=")
+    name = name.strip()
+    if not equals or not name.isidentifier() or keyword.iskeyword(name):
+        raise ExpressionError(f"{text!r} is not NAME=NUMBER, e.g. x=1.5")
+    if name in FUNCTIONS:
+        raise ExpressionError(f"{text!r}: {name} is a function and cannot be a variable")
+    try:
+        value = float(number)
+    except ValueError:
+        raise ExpressionError(f"{text!r}: {number.strip()!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ExpressionError(f"{text!r}: the value must be a finite number")
+    return name, value
+
+
+def parse_assignments(items: Iterable[str]) -> dict[str, float]:
+    """Several `name=value` assignments, in order; a name given twice is refused."""
+    values: dict[str, float] = {}
+    for item in items:
+        name, value = parse_assignment(item)
+        if name in values:
+            raise ExpressionError(f"{name} is given twice")
+        values[name] = value
+    return values

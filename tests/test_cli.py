@@ -1,0 +1,149 @@
+"""The command line end to end: printed derivatives, written pictures, and one-line errors
+with exit status 2 for everything it refuses, with nothing run and nothing written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from micrograd_like.__main__ import main
+
+EXAMPLE = ["graph", "2*x**2 + 3*x*y + y**3", "x=1", "y=2"]
+
+
+def refused(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    """Run the command line, check it failed the documented way, and return its error."""
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("micrograd-like: error: ")
+    assert err.count("\n") == 1
+    return err
+
+
+def test_prints_the_value_and_each_partial_derivative(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(EXAMPLE) == 0
+    # by hand: 2+6+8 = 16, d/dx = 4x + 3y = 10, d/dy = 3x + 3y^2 = 15
+    assert capsys.readouterr().out == "value  16\nd/dx   10\nd/dy   15\n"
+
+
+def test_writes_the_graph_in_the_suffix_format(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "graph.svg"
+    assert main([*EXAMPLE, "-o", str(target)]) == 0
+    assert capsys.readouterr().out.endswith(f"wrote {target}\n")
+    svg = target.read_text()
+    assert svg.startswith("<?xml")
+    assert "data 16.0000" in svg
+    assert "grad 15.0000" in svg
+
+
+def test_no_grad_prints_the_value_and_draws_the_forward_pass(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "graph.dot"
+    assert main([*EXAMPLE, "--no-grad", "--rankdir", "TB", "-o", str(target)]) == 0
+    assert capsys.readouterr().out == f"value  16\nwrote {target}\n"
+    source = target.read_text()
+    assert "rankdir=TB" in source
+    assert "grad" not in source
+
+
+def test_help_explains_with_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["graph", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert 'micrograd-like graph "2*x**2 + 3*x*y + y**3" x=1 y=2 -o graph.svg' in text
+    assert "never run with eval" in text
+
+
+def test_a_domain_error_is_one_line_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "graph.svg"
+    err = refused(capsys, ["graph", "log(x)", "x=-1", "-o", str(target)])
+    assert "log(-1.0): input must be > 0" in err
+    assert not target.exists()
+
+
+def test_an_overflow_names_the_op_instead_of_printing_inf(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "graph.svg"
+    err = refused(capsys, ["graph", "x * 1e308 * 10", "x=2", "-o", str(target)])
+    assert "*(2.0, 1e+308) has the value inf" in err
+    assert not target.exists()
+
+
+def test_an_overflowing_gradient_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    # each value is finite, but d(x*y*z)/dz = x*y = 1e400 is not
+    err = refused(capsys, ["graph", "x * (y * z)", "x=1e200", "y=1e200", "z=1e-300"])
+    assert "has the gradient inf" in err
+
+
+HOSTILE = [
+    ["__import__('os').system('touch PWNED')"],
+    ["exp(__import__('os').system('touch PWNED'))"],
+    ["x.__class__", "x=1"],
+    ["exp.__globals__"],
+    ["open('PWNED', 'w')"],
+    ["print(1)"],
+    ["(lambda: 1)()"],
+    ["x[0]", "x=1"],
+    ["[x for x in (1, 2)]"],
+    ["{x: 1 for x in (1, 2)}"],
+    ["9**9**9"],
+    ["x ** 1000", "x=2"],
+    ["'a' * 3"],
+    ["x * y", "x=1"],
+    ["x * y", "x=1", "y=2", "z=3"],
+    ["x", "x"],
+    ["x", "x=1=2"],
+    ["x", "x=abc"],
+    ["x", "1x=2"],
+    ["x", "x=1", "x=2"],
+    ["x" * 2000, "x=1"],
+    ["exp(" * 120 + "x" + ")" * 120, "x=1"],
+    ["(" * 300 + "x" + ")" * 300, "x=1"],
+    ["x / 0", "x=1"],
+    ["exp(x)", "x=1000"],
+    ["relu(x)", "x=1", "-o", "graph.gif"],
+    ["relu(x)", "x=1", "-o", "missing-folder/graph.svg"],
+    ["relu(x)", "x=1", "--rankdir", "XY"],
+]
+
+
+@pytest.mark.parametrize("arguments", HOSTILE, ids=lambda a: " ".join(a)[:40])
+def test_hostile_input_is_refused_with_nothing_run_or_written(
+    arguments: list[str],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    argv = ["graph", *arguments]
+    if "-o" not in arguments:
+        argv += ["-o", "graph.svg"]
+    refused(capsys, argv)
+    assert list(tmp_path.iterdir()) == []  # no PWNED, no graph, no temporary file
+
+
+def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    err = refused(capsys, [])
+    assert "(see micrograd-like --help)" in err
+
+
+def test_runs_as_python_dash_m(tmp_path: Path) -> None:
+    target = tmp_path / "graph.png"
+    run = subprocess.run(
+        [sys.executable, "-m", "micrograd_like", *EXAMPLE, "-o", str(target)],
+        capture_output=True,
+        text=True,
+    )
+    assert (run.returncode, run.stdout) == (0, f"value  16\nd/dx   10\nd/dy   15\nwrote {target}\n")
+    assert target.read_bytes().startswith(b"\x89PNG")

@@ -1,0 +1,149 @@
+"""The expression parser: what it builds (checked against hand derivatives and finite
+differences) and what it refuses, with the column and the offending text."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from micrograd_like.expr import (
+    MAX_LENGTH,
+    ExpressionError,
+    parse_assignment,
+    parse_assignments,
+    parse_expression,
+)
+
+
+def test_the_readme_example_gives_value_and_partial_derivatives() -> None:
+    out, leaves = parse_expression("2*x**2 + 3*x*y + y**3").evaluate({"x": 1.0, "y": 2.0})
+    out.backward()
+    x, y = 1.0, 2.0
+    assert out.data == 2 * x**2 + 3 * x * y + y**3 == 16
+    assert leaves["x"].grad == 4 * x + 3 * y == 10  # d/dx by hand
+    assert leaves["y"].grad == 3 * x + 3 * y**2 == 15  # d/dy by hand
+
+
+def test_every_function_and_operator_matches_finite_differences() -> None:
+    text = "exp(x) * tanh(y) + log(x) / sigmoid(-y) - relu(x - y) ** 2 + 2 ** +x"
+
+    def f(x: float, y: float) -> float:  # the same formula in plain Python
+        sigmoid = 1 / (1 + math.exp(y))
+        return math.exp(x) * math.tanh(y) + math.log(x) / sigmoid - max(x - y, 0) ** 2 + 2**x
+
+    x, y, h = 1.7, 0.4, 1e-6
+    out, leaves = parse_expression(text).evaluate({"x": x, "y": y})
+    out.backward()
+    assert out.data == pytest.approx(f(x, y), rel=1e-12)
+    assert leaves["x"].grad == pytest.approx((f(x + h, y) - f(x - h, y)) / (2 * h), rel=1e-6)
+    assert leaves["y"].grad == pytest.approx((f(x, y + h) - f(x, y - h)) / (2 * h), rel=1e-6)
+
+
+def test_a_constant_exponent_is_part_of_the_op() -> None:
+    out, leaves = parse_expression("x ** -2").evaluate({"x": -2.0})
+    assert (out.op, out.inputs) == ("**-2", (leaves["x"],))
+    assert out.data == 0.25
+
+
+def test_a_number_alone_is_a_value() -> None:
+    out, leaves = parse_expression("1 / 4").evaluate({})
+    assert (out.data, leaves) == (0.25, {})
+
+
+def test_names_are_listed_in_order_of_first_use() -> None:
+    assert parse_expression("b * a + c * b").names == ("b", "a", "c")
+
+
+def test_a_variable_used_twice_is_one_leaf() -> None:
+    out, leaves = parse_expression("x * x").evaluate({"x": 3.0})
+    assert out.inputs == (leaves["x"], leaves["x"])
+
+
+REFUSED = {
+    "__import__('os').system('touch X')": r"only exp, log, tanh, sigmoid, relu can be called "
+    r"\(column 1: .__import__",
+    "x.real": r"not allowed: attribute access \(column 1: 'x.real'\)",
+    "x + y[0]": r"not allowed: subscripts \(column 5: 'y\[0\]'\)",
+    "(lambda: 1)()": r"only exp.* can be called \(column 1",
+    "exp(lambda: 1)": r"not allowed: lambdas \(column 5: 'lambda: 1'\)",
+    "sum(x for x in y)": r"only exp.* can be called",
+    "exp([x for x in y])": r"not allowed: comprehensions \(column 5",
+    "open('f')": r"only exp.* can be called \(column 1: \"open\('f'\)\"\)",
+    "exp(x, y)": r"exp takes exactly one argument",
+    "exp(x=1)": r"exp takes exactly one argument",
+    "9**9**9": r"not allowed: a power tower, a power in an exponent \(column 4: '9\*\*9'\)",
+    "x ** 101": r"constant exponent must be between -100 and 100 \(column 6: '101'\)",
+    "x ** -1e9": r"constant exponent must be between -100 and 100",
+    "'text' * 3": r"not allowed: strings \(column 1",
+    "x if y else 1": r"not allowed: if/else",
+    "x < y": r"not allowed: comparisons",
+    "x // 2": r"not allowed: the operator // \(column 1: 'x // 2'\)",
+    "~x": r"not allowed: the operator ~",
+    "True + x": r"not allowed: bool values \(column 1: 'True'\)",
+    "1e999 * x": r"number is too large",
+    "exp": r"exp is a function: call it",
+    "x +": r"invalid syntax \(column",
+    "(x := 1)": r"not allowed: assignments",
+    "": r"the expression is empty",
+    "x\ny": r"must be on one line",
+    "x" * (MAX_LENGTH + 1): rf"{MAX_LENGTH + 1} characters long; the limit is {MAX_LENGTH}",
+    "-(" * 150 + "x" + ")" * 150: r"nested more than 100 levels deep",
+    "(" * 300 + "x" + ")" * 300: r"too many nested parentheses",
+    "+".join(["(x+x+x+x+x+x+x+x)"] * 20): r"more than 300 numbers, names and operations",
+}
+
+
+@pytest.mark.parametrize("text", REFUSED)
+def test_refused_expressions_say_why_and_where(text: str) -> None:
+    with pytest.raises(ExpressionError, match=REFUSED[text]):
+        parse_expression(text)
+
+
+def test_the_column_counts_characters_not_bytes() -> None:
+    with pytest.raises(ExpressionError, match=r"column 5: 'β.x'"):
+        parse_expression("α + β.x")
+
+
+def test_a_variable_without_a_value_is_named() -> None:
+    with pytest.raises(ExpressionError, match="no value for y: give it as NAME=NUMBER"):
+        parse_expression("x * y").evaluate({"x": 1.0})
+
+
+def test_a_value_the_expression_does_not_use_is_named() -> None:
+    with pytest.raises(ExpressionError, match="z is given but not used in 'x'"):
+        parse_expression("x").evaluate({"x": 1.0, "z": 2.0})
+
+
+def test_a_domain_error_comes_from_the_engine() -> None:
+    with pytest.raises(ValueError, match=r"log\(-1.0\): input must be > 0"):
+        parse_expression("log(x)").evaluate({"x": -1.0})
+
+
+def test_assignments_parse_to_names_and_numbers() -> None:
+    assert parse_assignment("x=1.5") == ("x", 1.5)
+    assert parse_assignments(["b=-2", "a=1e-3"]) == {"b": -2.0, "a": 0.001}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x", "'x' is not NAME=NUMBER"),
+        ("=1", "'=1' is not NAME=NUMBER"),
+        ("2x=1", "'2x=1' is not NAME=NUMBER"),
+        ("if=1", "'if=1' is not NAME=NUMBER"),
+        ("x=one", "'one' is not a number"),
+        ("x=", "'' is not a number"),
+        ("x=nan", "must be a finite number"),
+        ("x=inf", "must be a finite number"),
+        ("exp=1", "exp is a function"),
+    ],
+)
+def test_malformed_assignments_are_refused(text: str, message: str) -> None:
+    with pytest.raises(ExpressionError, match=message):
+        parse_assignment(text)
+
+
+def test_a_name_given_twice_is_refused() -> None:
+    with pytest.raises(ExpressionError, match="x is given twice"):
+        parse_assignments(["x=1", "x=2"])

@@ -1,0 +1,320 @@
+"""The graph drawing: DOT text, escaping, colours, highlights, size limit, and real renders
+with and without a `dot` executable on the PATH."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pygraphviz
+import pytest
+
+from micrograd_like import viz
+from micrograd_like.engine import Value
+from micrograd_like.nn import Parameter
+from micrograd_like.viz import (
+    INPUT_FILL,
+    OP_FILL,
+    OUTPUT_FILL,
+    PARAMETER_FILL,
+    GraphTooLarge,
+    RendererNotFound,
+    draw_dot,
+    render_bytes,
+    save_graph,
+)
+
+MAGIC = {"svg": b"<?xml", "png": b"\x89PNG\r\n\x1a\n", "pdf": b"%PDF-"}
+
+
+def neuron() -> Value:
+    """The seeds' neuron: a = sigmoid(w*x + b), cost C = (a - y)^2, after backward()."""
+    w, b = Parameter(0.8, label="w"), Parameter(0.1, label="b")
+    x, y = Value(1.5, label="x"), Value(0.5, label="y")
+    cost = ((w * x + b).sigmoid() - y) ** 2
+    cost.label = "C"
+    cost.backward()
+    return cost
+
+
+def svg_texts(svg: bytes) -> list[str]:
+    """Every piece of text the SVG shows, in document order."""
+    root = ElementTree.fromstring(svg)
+    return [element.text or "" for element in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def hide_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A PATH on which no `dot` executable can be found."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+
+
+def hide_pygraphviz(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pygraphviz", None)  # the next import raises ImportError
+
+
+# ---- the DOT text
+
+
+def test_each_value_is_a_box_with_label_data_and_grad() -> None:
+    source = draw_dot(neuron()).source
+    a = 1 / (1 + math.exp(-(0.8 * 1.5 + 0.1)))  # the activation, by hand
+    assert "<TD>w</TD><TD>data 0.8000</TD>" in source
+    assert f"<TD>C</TD><TD>data {(a - 0.5) ** 2:.4f}</TD><TD>grad 1.0000</TD>" in source
+    # d C / d w = 2 (a - y) * a (1 - a) * x
+    assert (
+        f"<TD>w</TD><TD>data 0.8000</TD><TD>grad {2 * (a - 0.5) * a * (1 - a) * 1.5:.4f}" in source
+    )
+
+
+def test_node_ids_follow_the_topological_order() -> None:
+    cost = neuron()
+    source = draw_dot(cost).source
+    for i, node in enumerate(cost.topological_order()):
+        assert f"\tv{i} [" in source
+        assert (f"\tv{i}_op [" in source) == bool(node.op)
+    last = len(cost.topological_order()) - 1
+    assert f"v{last}_op -> v{last}\n" in source
+
+
+def test_a_node_used_twice_shows_two_edges() -> None:
+    a = Value(3.0, label="a")
+    square = a * a
+    source = draw_dot(square).source
+    assert source.count("\tv0 -> v1_op\n") == 2
+
+
+def test_the_dot_text_is_identical_in_another_process() -> None:
+    script = (
+        "from tests.test_viz import neuron; from micrograd_like.viz import draw_dot; "
+        "print(draw_dot(neuron()).source, end='')"
+    )
+    other = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONHASHSEED": "12345", "PATH": ""},
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert other.stdout == draw_dot(neuron()).source
+
+
+def test_show_grad_false_draws_the_forward_pass_only() -> None:
+    source = draw_dot(neuron(), show_grad=False).source
+    assert "data 0.8000" in source
+    assert "grad" not in source
+
+
+def test_number_format_applies_to_data_and_grad() -> None:
+    source = draw_dot(Value(1234.5, label="x"), number_format=".2e").source
+    assert "data 1.23e+03" in source
+    assert "grad 0.00e+00" in source
+
+
+def test_rankdir_sets_the_direction_and_rejects_others() -> None:
+    assert "rankdir=TB" in draw_dot(neuron(), rankdir="TB").source
+    with pytest.raises(ValueError, match="rankdir must be one of LR, TB"):
+        draw_dot(neuron(), rankdir="up")
+
+
+def test_a_bad_number_format_is_named() -> None:
+    with pytest.raises(ValueError, match="number_format 'x' is not a float format"):
+        draw_dot(neuron(), number_format="x")
+
+
+def test_colours_tell_inputs_parameters_output_and_ops_apart() -> None:
+    cost = neuron()
+    order = cost.topological_order()
+    source = draw_dot(cost).source
+    lines = {line.split(" ", 1)[0].strip(): line for line in source.splitlines() if " [" in line}
+    for i, node in enumerate(order):
+        if node is cost:
+            expected = OUTPUT_FILL
+        elif node.label in ("w", "b"):
+            expected = PARAMETER_FILL
+        elif node.label in ("x", "y"):
+            expected = INPUT_FILL
+        else:
+            expected = "#ffffff"
+        assert f'BGCOLOR="{expected}"' in lines[f"v{i}"], node
+        if node.op:
+            assert f'fillcolor="{OP_FILL}"' in lines[f"v{i}_op"]
+
+
+def test_highlighted_nodes_and_edges_are_outlined() -> None:
+    x, w = Value(2.0, label="x"), Value(3.0, label="w")
+    product = x * w
+    out = product.tanh()
+    source = draw_dot(out, highlight_nodes=[product], highlight_edges=[(w, product)]).source
+    order = out.topological_order()
+    p, iw, ix = order.index(product), order.index(w), order.index(x)
+    lines = source.splitlines()
+    assert any(line.startswith(f"\tv{p} [") and 'BORDER="3"' in line for line in lines)
+    assert f"\tv{iw} -> v{p}_op [color=" in source
+    assert f"\tv{ix} -> v{p}_op\n" in source  # the other input edge stays plain
+    assert source.count('BORDER="3"') == 1
+
+
+def test_highlighting_something_outside_the_graph_is_an_error() -> None:
+    x = Value(2.0, label="x")
+    out = x.exp()
+    with pytest.raises(ValueError, match="highlight_nodes has Value"):
+        draw_dot(out, highlight_nodes=[Value(1.0)])
+    with pytest.raises(ValueError, match="first is not an input of the second"):
+        draw_dot(out, highlight_edges=[(out, x)])
+
+
+# ---- escaping
+
+HOSTILE_LABELS = [
+    'say "hi"',
+    "{a|b}",
+    "<b>bold</b> & <i>",
+    "back\\slash\\N\\G\\\\",
+    "line one\nline two",
+    '"]; evil [label="injected"]; x -> y; //',
+    "}}>>{{<<",
+    "bell\x07",
+]
+
+
+def test_hostile_labels_do_not_change_the_graph_structure() -> None:
+    def graph(labels: list[str]) -> pygraphviz.AGraph:
+        leaves = [Value(float(i), label=label) for i, label in enumerate(labels)]
+        total = leaves[0]
+        for leaf in leaves[1:]:
+            total = total + leaf
+        total.label = labels[0]
+        return pygraphviz.AGraph(string=draw_dot(total).source)
+
+    plain, hostile = graph(["n"] * len(HOSTILE_LABELS)), graph(HOSTILE_LABELS)
+    assert hostile.number_of_nodes() == plain.number_of_nodes()
+    assert hostile.number_of_edges() == plain.number_of_edges()
+
+
+@pytest.mark.parametrize("label", HOSTILE_LABELS)
+def test_a_hostile_label_renders_as_its_own_text(label: str) -> None:
+    texts = svg_texts(render_bytes(draw_dot(Value(1.0, label=label)), "svg"))
+    shown = label.replace("\x07", "\\x07").split("\n")
+    assert texts[: len(shown)] == shown
+
+
+# ---- rendering
+
+
+@pytest.mark.parametrize("file_format", ["svg", "png", "pdf"])
+def test_renders_with_the_dot_executable(file_format: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    hide_pygraphviz(monkeypatch)  # so only `dot` can have made the picture
+    data = render_bytes(draw_dot(neuron()), file_format)
+    assert data.startswith(MAGIC[file_format])
+
+
+@pytest.mark.parametrize("file_format", ["svg", "png", "pdf"])
+def test_renders_with_pygraphviz_when_dot_is_not_on_the_path(
+    file_format: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    hide_dot(monkeypatch, tmp_path)
+    data = render_bytes(draw_dot(neuron()), file_format)
+    assert data.startswith(MAGIC[file_format])
+
+
+def test_svg_shows_the_numbers_by_either_renderer(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with_dot = svg_texts(render_bytes(draw_dot(neuron()), "svg"))
+    hide_dot(monkeypatch, tmp_path)
+    without_dot = svg_texts(render_bytes(draw_dot(neuron()), "svg"))
+    for texts in (with_dot, without_dot):
+        assert {"w", "data 0.8000", "data 1.5000", "C", "data 0.0817", "sigmoid"} <= set(texts)
+
+
+def test_with_no_renderer_the_error_names_both_fixes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    hide_dot(monkeypatch, tmp_path)
+    hide_pygraphviz(monkeypatch)
+    with pytest.raises(RendererNotFound, match=r"`dot` is on the PATH.*micrograd-like\[render\]"):
+        render_bytes(draw_dot(neuron()), "svg")
+
+
+def test_an_unknown_render_format_is_named() -> None:
+    with pytest.raises(ValueError, match="format must be one of svg, png, pdf or dot, got 'gif'"):
+        render_bytes(draw_dot(neuron()), "gif")
+
+
+# ---- size limit
+
+
+def test_a_65000_node_graph_is_refused_with_its_size_and_the_way_out() -> None:
+    total = Value(0.0)
+    for i in range(16_250):  # 4 nodes a term (i, 0.5, product, sum): 65,001 in all
+        total = total + Value(float(i)) * 0.5
+    with pytest.raises(
+        GraphTooLarge, match=r"has 65,001 nodes, more than max_nodes=500.*max_nodes=65001"
+    ):
+        draw_dot(total)
+
+
+def test_a_graph_of_exactly_max_nodes_is_drawn() -> None:
+    chain = Value(1.0)
+    for _ in range(9):
+        chain = chain.tanh()
+    assert "\tv9 [" in draw_dot(chain, max_nodes=10).source
+    with pytest.raises(GraphTooLarge, match="has 10 nodes, more than max_nodes=9"):
+        draw_dot(chain, max_nodes=9)
+
+
+def test_a_huge_graph_is_refused_without_counting_all_of_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(viz, "COUNT_LIMIT", 1_000)
+    chain = Value(1.0)
+    for _ in range(5_000):
+        chain = chain.tanh()
+    with pytest.raises(GraphTooLarge, match="has more than 1,000 nodes, more than max_nodes=500"):
+        draw_dot(chain)
+
+
+# ---- files and notebooks
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".png", ".pdf"])
+def test_save_graph_picks_the_format_from_the_suffix(suffix: str, tmp_path: Path) -> None:
+    path = save_graph(neuron(), tmp_path / f"graph{suffix}")
+    assert path.read_bytes().startswith(MAGIC[suffix[1:]])
+    assert [p.name for p in tmp_path.iterdir()] == [f"graph{suffix}"]  # no temporary file left
+
+
+def test_save_graph_writes_dot_text_for_dot(tmp_path: Path) -> None:
+    path = save_graph(neuron(), tmp_path / "graph.dot", rankdir="TB")
+    assert path.read_text() == draw_dot(neuron(), rankdir="TB").source
+
+
+def test_save_graph_with_an_unknown_suffix_writes_nothing(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"cannot tell the format of 'graph.gif'"):
+        save_graph(neuron(), tmp_path / "graph.gif")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_render_leaves_no_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    hide_dot(monkeypatch, tmp_path)
+    hide_pygraphviz(monkeypatch)
+    with pytest.raises(RendererNotFound):
+        save_graph(neuron(), tmp_path / "graph.svg")
+    assert not (tmp_path / "graph.svg").exists()
+
+
+def test_notebook_display_is_svg_even_without_dot(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    hide_dot(monkeypatch, tmp_path)
+    bundle = draw_dot(neuron())._repr_mimebundle_()
+    assert list(bundle) == ["image/svg+xml"]
+    svg = bundle["image/svg+xml"]
+    assert isinstance(svg, str)
+    assert "data 0.8000" in svg
