@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench digits graph-picture clean
+.PHONY: demo test lint typecheck unit bench moons digits graph-picture clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "micrograd_like needs Python 3.10 or newer; found " + sys.version.split()[0])'
@@ -32,8 +32,14 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py --write-readme
 
+moons: $(STAMP)
+	$(BIN)/python demos/moons.py
+
 digits: $(STAMP)
 	$(BIN)/python demos/digits.py
+
+graph-picture: $(STAMP)
+	$(BIN)/python scripts/graph_picture.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache demos/output

@@ -3,7 +3,13 @@ graph, run backward(), and print every node's value and gradient (d C / d node).
 
 from __future__ import annotations
 
-from micrograd_like import Value
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from demos.common import output_dir
+from micrograd_like import Value, save_graph
 
 
 def build() -> Value:
@@ -27,6 +33,8 @@ def main() -> None:
     print("One neuron, a = sigmoid(w*x + b), cost C = (a - y)^2, after C.backward():")
     for node in reversed(cost.topological_order()):
         print(f"  {node!r}")
+    path = save_graph(cost, output_dir() / "one_neuron.svg")
+    print(f"The graph, drawn (each box: label, data, grad; grey ellipses are ops): {path}")
 
 
 if __name__ == "__main__":

@@ -8,9 +8,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from demos import one_neuron_graph
+from demos import backprop_page, moons, one_neuron_graph
 
-SECTIONS = [one_neuron_graph.main]
+SECTIONS = [one_neuron_graph.main, backprop_page.main, moons.main]
 
 
 def main() -> None:
