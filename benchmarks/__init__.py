@@ -1,0 +1,1 @@
+"""The side-by-side benchmark: micrograd, micrograd_like and plain floats on one workload."""

@@ -1,0 +1,523 @@
+"""micrograd's moons training step, timed with micrograd, micrograd_like and plain floats.
+
+    .venv/bin/python benchmarks/bench.py                 # the full run: Markdown on stdout
+    .venv/bin/python benchmarks/bench.py --quick         # a smoke run: 3 repeats, chains to 1e5
+    .venv/bin/python benchmarks/bench.py --write-readme  # also put the tables into README.md
+
+The workload: an MLP 2-16-16-1 (ReLU hidden layers, a linear output; each engine's own `MLP`,
+and a hand-written plain-float version of it) scores 100 two-moons points; the cost is the
+max-margin loss mean(relu(1 - y*score)) plus 1e-4 * sum(p*p) over every weight and bias; then
+zero the grads, backpropagate, and take one SGD step. The three engines start from the same
+weights, so they must agree on the cost. A second table times a chain y = y * c of growing
+length: the cost per node should stay flat as the graph gets deeper.
+
+The garbage collector stays on, as users run it. Each timed step follows an untimed step of
+the same engine, as in a training loop: micrograd's graphs are reference cycles, so the previous
+step's graph is still on the heap and collecting it is part of the next step's cost. An
+untimed `gc.collect()` before each such pair clears the heap, so no engine pays for another
+one's garbage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import partial
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Protocol, TypeVar, cast
+
+from micrograd.engine import Value as MicrogradValue
+from micrograd.nn import MLP as MicrogradMLP
+
+from micrograd_like._io import atomic_write_text
+from micrograd_like.datasets import make_moons
+from micrograd_like.engine import Value
+from micrograd_like.nn import MLP
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+SEED = 1337  # micrograd's demo seeds its generators with 1337
+ALPHA = 1e-4  # weight of the L2 penalty on every weight and bias
+MICROGRAD = f"micrograd {version('micrograd')}"
+OURS = "micrograd_like"
+PLAIN = "plain floats"
+
+Log = Callable[[str], None]
+S = TypeVar("S", bound="Scalar")
+
+
+class Scalar(Protocol):
+    """What the shared training step needs of a node: micrograd's Value and ours both fit."""
+
+    data: float
+    grad: float
+
+    def __add__(self: S, other: S, /) -> S: ...
+    def __radd__(self: S, other: float, /) -> S: ...
+    def __mul__(self: S, other: S | float, /) -> S: ...
+    def __rmul__(self: S, other: float, /) -> S: ...
+    def relu(self: S) -> S: ...
+    def backward(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Config:
+    """The size of the run: the defaults are the full benchmark."""
+
+    repeats: int = 7
+    points: int = 100
+    sizes: tuple[int, ...] = (2, 16, 16, 1)
+    chain_lengths: tuple[int, ...] = (100, 1_000, 10_000, 100_000, 1_000_000)
+
+
+QUICK = Config(repeats=3, chain_lengths=(100, 1_000, 10_000, 100_000))
+
+
+@dataclass(frozen=True)
+class EngineRow:
+    name: str
+    seconds: float  # median time of one training step
+    nodes: int | None  # nodes in one step's graph; None for plain floats, which build no graph
+    peak_bytes: int  # tracemalloc peak during forward + backward
+
+
+@dataclass(frozen=True)
+class ChainRow:
+    length: int
+    seconds: float  # micrograd_like, forward + backward, median
+    micrograd: float | str  # seconds, or why there is no time
+
+
+# ---- the network, built three ways from one list of starting weights
+
+
+def initial_parameters(sizes: Sequence[int], seed: int) -> list[float]:
+    """Weights uniform(-1, 1) and biases 0 (as micrograd starts them), in micrograd's order:
+    layer by layer, neuron by neuron, the neuron's weights then its bias."""
+    rng = random.Random(seed)
+    values: list[float] = []
+    for nin, nout in itertools.pairwise(sizes):
+        for _ in range(nout):
+            values += [rng.uniform(-1.0, 1.0) for _ in range(nin)]
+            values.append(0.0)
+    return values
+
+
+def micrograd_mlp(sizes: Sequence[int], values: Sequence[float]) -> Any:
+    """micrograd's own MLP, its random weights replaced by `values`."""
+    model = MicrogradMLP(sizes[0], list(sizes[1:]))
+    for parameter, value in zip(model.parameters(), values, strict=True):
+        parameter.data = value
+    return model
+
+
+def micrograd_like_mlp(sizes: Sequence[int], values: Sequence[float]) -> MLP:
+    """micrograd_like's MLP (micrograd's defaults: ReLU hidden layers, a linear output), its
+    random weights replaced by `values`."""
+    model = MLP(sizes[0], list(sizes[1:]))
+    for parameter, value in zip(model.parameters(), values, strict=True):
+        parameter.data = value
+    return model
+
+
+def scorer(model: MLP) -> Callable[[list[Value]], Value]:
+    """The network as a function from a point to its score (the one output neuron)."""
+    return lambda x: cast(Value, model(x))
+
+
+class PlainMLP:
+    """The same network in plain floats with a hand-written backward pass: the floor for pure
+    Python. Each neuron is one list [w1, ..., wn, b], so the parameters are in micrograd's order."""
+
+    def __init__(self, sizes: Sequence[int], values: Sequence[float]) -> None:
+        parameters = iter(values)
+        self.layers = [
+            [[next(parameters) for _ in range(nin + 1)] for _ in range(nout)]
+            for nin, nout in itertools.pairwise(sizes)
+        ]
+
+    def parameters(self) -> list[float]:
+        return [p for layer in self.layers for neuron in layer for p in neuron]
+
+    def cost_and_gradients(
+        self, points: Sequence[tuple[float, float]], labels: Sequence[int]
+    ) -> tuple[float, list[list[list[float]]]]:
+        """The cost and d cost / d parameter, shaped like `layers`."""
+        layers = self.layers
+        last = len(layers) - 1
+        grads = [[[0.0] * len(neuron) for neuron in layer] for layer in layers]
+        scale = 1.0 / len(points)
+        margins = 0.0
+        for point, label in zip(points, labels, strict=True):
+            # forward, keeping every layer's activations: they are the local derivatives below
+            activations = [list(point)]
+            for k, layer in enumerate(layers):
+                a = activations[-1]
+                # zip stops at len(a), before the bias at the end of the neuron
+                z = [
+                    neuron[-1] + sum(w * x for w, x in zip(neuron, a, strict=False))
+                    for neuron in layer
+                ]
+                activations.append(z if k == last else [v if v > 0.0 else 0.0 for v in z])
+            margin = 1.0 - label * activations[-1][0]
+            if margin <= 0.0:
+                continue  # relu(margin) is flat here: this point sends no gradient back
+            margins += margin
+            upstream = [-label * scale]  # d cost / d score
+            for k in range(last, -1, -1):
+                if k < last:  # relu's local derivative: 1 where the activation is positive
+                    upstream = [
+                        u if a > 0.0 else 0.0
+                        for u, a in zip(upstream, activations[k + 1], strict=True)
+                    ]
+                inputs = activations[k]
+                # z = b + sum(w_i * x_i): d z / d w_i = x_i and d z / d b = 1
+                for g, u in zip(grads[k], upstream, strict=True):
+                    g[:-1] = [gw + u * x for gw, x in zip(g, inputs, strict=False)]
+                    g[-1] += u
+                if k:  # d z / d x_i = w_i: each input collects from every neuron it feeds
+                    back = [0.0] * len(inputs)
+                    for u, neuron in zip(upstream, layers[k], strict=True):
+                        back = [b + u * w for b, w in zip(back, neuron, strict=False)]
+                    upstream = back
+        penalty = 0.0
+        for layer, layer_grads in zip(layers, grads, strict=True):
+            for neuron, g in zip(layer, layer_grads, strict=True):
+                penalty += sum(p * p for p in neuron)
+                # d(alpha * p^2) / d p = 2 * alpha * p
+                g[:] = [gp + 2.0 * ALPHA * p for gp, p in zip(g, neuron, strict=True)]
+        return margins * scale + ALPHA * penalty, grads
+
+    def step(
+        self, points: Sequence[tuple[float, float]], labels: Sequence[int], lr: float
+    ) -> float:
+        """One SGD step; returns the cost before it."""
+        cost, grads = self.cost_and_gradients(points, labels)
+        for layer, layer_grads in zip(self.layers, grads, strict=True):
+            for neuron, g in zip(layer, layer_grads, strict=True):
+                neuron[:] = [p - lr * gp for p, gp in zip(neuron, g, strict=True)]
+        return cost
+
+
+# ---- the training step, one code path for both autograd engines
+
+
+def moons_cost(
+    model: Callable[[list[S]], S],
+    parameters: list[S],
+    make: Callable[[float], S],
+    points: Sequence[tuple[float, float]],
+    labels: Sequence[int],
+) -> S:
+    """micrograd's demo cost, built with the engine that `make` and `model` belong to."""
+    inputs = [[make(x), make(y)] for x, y in points]
+    scores = [model(x) for x in inputs]
+    margins = [(1 + -label * score).relu() for label, score in zip(labels, scores, strict=True)]
+    data_cost = sum(margins, make(0.0)) * (1.0 / len(margins))
+    penalty = ALPHA * sum((p * p for p in parameters), make(0.0))
+    return data_cost + penalty
+
+
+def autograd_step(
+    model: Callable[[list[S]], S],
+    parameters: list[S],
+    make: Callable[[float], S],
+    points: Sequence[tuple[float, float]],
+    labels: Sequence[int],
+    lr: float,
+) -> float:
+    """Forward, zero the grads, backward, one SGD step; returns the cost before the step."""
+    cost = moons_cost(model, parameters, make, points, labels)
+    for p in parameters:
+        p.grad = 0.0
+    cost.backward()
+    for p in parameters:
+        p.data -= lr * p.grad
+    return cost.data
+
+
+def learning_rate(step: int) -> float:
+    """micrograd's demo schedule: from 1.0 down by 0.009 a step."""
+    return 1.0 - 0.9 * step / 100
+
+
+def micrograd_node_count(root: Any) -> int:
+    """Nodes in a micrograd graph, walked through its `_prev` sets without recursion."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        for node in stack.pop()._prev:
+            if node not in seen:
+                seen.add(node)
+                stack.append(node)
+    return len(seen)
+
+
+def check_same_cost(costs: dict[str, float], tolerance: float = 1e-9) -> None:
+    """The engines start from the same weights, so a different cost means a different network."""
+    reference = next(iter(costs.values()))
+    if any(abs(cost - reference) > tolerance for cost in costs.values()):
+        found = ", ".join(f"{name} {cost!r}" for name, cost in costs.items())
+        raise RuntimeError(f"the engines disagree on the first step's cost: {found}")
+
+
+def traced_peak(run: Callable[[], object]) -> int:
+    """Bytes allocated at the peak of `run()`, above what was allocated before it."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        run()
+        return tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+
+
+def bench_moons(config: Config, log: Log) -> list[EngineRow]:
+    """Time the training step of each engine, interleaved: every repetition runs each engine
+    in turn, in a rotating order, so a noisy neighbour slows them all alike."""
+    points, labels = make_moons(config.points, noise=0.1, seed=SEED)
+    values = initial_parameters(config.sizes, SEED)
+    theirs = micrograd_mlp(config.sizes, values)
+    ours = micrograd_like_mlp(config.sizes, values)
+    score = scorer(ours)
+    plain = PlainMLP(config.sizes, values)
+    steps: dict[str, Callable[[float], float]] = {
+        MICROGRAD: lambda lr: autograd_step(
+            theirs, theirs.parameters(), MicrogradValue, points, labels, lr
+        ),
+        OURS: lambda lr: autograd_step(score, ours.parameters(), Value, points, labels, lr),
+        PLAIN: lambda lr: plain.step(points, labels, lr),
+    }
+    log("moons step: a first, untimed step of each engine (the costs must agree)")
+    check_same_cost({name: step(learning_rate(0)) for name, step in steps.items()})
+    names = list(steps)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for repeat in range(config.repeats):
+        for name in names[repeat % len(names) :] + names[: repeat % len(names)]:
+            gc.collect()
+            steps[name](learning_rate(2 * repeat + 1))  # leaves its garbage, as training does
+            start = time.perf_counter()
+            steps[name](learning_rate(2 * repeat + 2))
+            times[name].append(time.perf_counter() - start)
+        log(
+            f"moons step: repetition {repeat + 1}/{config.repeats}: "
+            + ", ".join(f"{name} {_ms(times[name][-1])} ms" for name in names)
+        )
+
+    log("moons step: counting nodes and measuring memory (tracemalloc)")
+    theirs_cost = moons_cost(theirs, theirs.parameters(), MicrogradValue, points, labels)
+    ours_cost = moons_cost(score, ours.parameters(), Value, points, labels)
+    nodes = {
+        MICROGRAD: micrograd_node_count(theirs_cost),
+        OURS: len(ours_cost.topological_order()),
+        PLAIN: None,
+    }
+    del theirs_cost, ours_cost
+    peaks = {
+        MICROGRAD: traced_peak(
+            lambda: moons_cost(
+                theirs, theirs.parameters(), MicrogradValue, points, labels
+            ).backward()
+        ),
+        OURS: traced_peak(
+            lambda: moons_cost(score, ours.parameters(), Value, points, labels).backward()
+        ),
+        PLAIN: traced_peak(lambda: plain.cost_and_gradients(points, labels)),
+    }
+    return [EngineRow(n, statistics.median(times[n]), nodes[n], peaks[n]) for n in names]
+
+
+# ---- the chain: as deep as it is long
+
+
+def chain(make: Callable[[float], S], length: int) -> float:
+    """y = y * c, `length` times, then backward; returns d y / d c = length * c**(length - 1)."""
+    c = make(0.999999)
+    y = make(1.0)
+    for _ in range(length):
+        y = y * c
+    y.backward()
+    return c.grad
+
+
+def median_seconds(run: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        gc.collect()
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bench_chain(config: Config, log: Log) -> list[ChainRow]:
+    """Forward and backward through chains of each length; micrograd until it fails."""
+    rows = []
+    micrograd_failed_at: int | None = None
+    for length in config.chain_lengths:
+        seconds = median_seconds(partial(chain, Value, length), config.repeats)
+        theirs: float | str
+        if micrograd_failed_at is not None:
+            theirs = f"not run (RecursionError at {micrograd_failed_at:,})"
+        else:
+            try:
+                theirs = median_seconds(partial(chain, MicrogradValue, length), config.repeats)
+            except RecursionError:
+                micrograd_failed_at = length
+                theirs = "RecursionError"
+        log(f"chain of {length:,}: {OURS} {_ms(seconds)} ms, micrograd {_ms_or(theirs)}")
+        rows.append(ChainRow(length, seconds, theirs))
+    return rows
+
+
+# ---- the report
+
+
+def machine() -> str:
+    """Where and when the numbers were measured."""
+    load = f", load average {os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else ""
+    return (
+        f"{platform.system()} {platform.machine()} ({cpu_model()}), "
+        f"{platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs{load}, {datetime.now(timezone.utc):%Y-%m-%d}"
+    )
+
+
+def cpu_model() -> str:
+    """The processor's name: Linux has it in /proc/cpuinfo, other systems in platform."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown processor"
+
+
+def _ms(seconds: float) -> str:
+    """Milliseconds, with three significant digits below 100 and none after the point above."""
+    ms = seconds * 1e3
+    return f"{ms:,.0f}" if ms >= 100 else f"{ms:.3g}"
+
+
+def _ms_or(cell: float | str) -> str:
+    return f"{_ms(cell)} ms" if isinstance(cell, float) else cell
+
+
+def _per_node(seconds: float, nodes: int | None) -> str:
+    return "—" if nodes is None else f"{seconds / nodes * 1e9:,.0f}"
+
+
+def markdown(config: Config, where: str, engines: list[EngineRow], chains: list[ChainRow]) -> str:
+    """The two tables with their captions, ready for stdout or the README."""
+    by_name = {row.name: row for row in engines}
+    layers = "-".join(map(str, config.sizes))
+    lines = [
+        f"One training step of micrograd's moons demo: MLP {layers}, {config.points} points, "
+        "max-margin loss + 1e-4 L2, zero grads, backward, SGD update. "
+        f"Median of {config.repeats} interleaved steps; {where}.",
+        "",
+        "| engine | ms / step | nodes / step | ns / node | bytes / node |",
+        "|:--|--:|--:|--:|--:|",
+    ]
+    for row in engines:
+        nodes = "—" if row.nodes is None else f"{row.nodes:,}"
+        per_node = "—" if row.nodes is None else f"{row.peak_bytes / row.nodes:,.0f}"
+        lines.append(
+            f"| {row.name} | {_ms(row.seconds)} | {nodes} | "
+            f"{_per_node(row.seconds, row.nodes)} | {per_node} |"
+        )
+    faster = by_name[MICROGRAD].seconds / by_name[OURS].seconds
+    slower = by_name[OURS].seconds / by_name[PLAIN].seconds
+    lines += [
+        "",
+        f"{OURS} is **{faster:.1f}x faster** than {MICROGRAD} and {slower:.1f}x slower than the "
+        "hand-written plain-float forward and backward of the same network.",
+        "",
+        f"A chain y = y * c, forward and backward (median of {config.repeats}): a flat "
+        "ns / node means the cost grows in proportion to the depth. micrograd's recursive "
+        "topological sort cannot go deeper than Python's recursion limit.",
+        "",
+        f"| nodes | {OURS} ms | ns / node | {MICROGRAD} |",
+        "|--:|--:|--:|:--|",
+    ]
+    for c in chains:
+        theirs = c.micrograd
+        if isinstance(theirs, float):
+            theirs = f"{_ms(theirs)} ms ({_per_node(theirs, c.length)} ns / node)"
+        lines.append(
+            f"| {c.length:,} | {_ms(c.seconds)} | {_per_node(c.seconds, c.length)} | {theirs} |"
+        )
+    return "\n".join(lines)
+
+
+def run(config: Config, log: Log) -> str:
+    """The whole benchmark: both tables as Markdown."""
+    where = machine()
+    return markdown(config, where, bench_moons(config, log), bench_chain(config, log))
+
+
+def replace_between_markers(text: str, block: str) -> str:
+    """`text` with everything between the bench markers replaced by `block`."""
+    if text.count(START) != 1 or text.count(END) != 1 or text.index(START) > text.index(END):
+        raise ValueError(
+            f"the README needs one {START} line and, after it, one {END} line around the "
+            "benchmark table; add them where the table should go"
+        )
+    head, rest = text.split(START)
+    return f"{head}{START}\n{block}\n{END}{rest.split(END)[1]}"
+
+
+def read_readme(path: Path) -> str:
+    """The README's text, checked for the markers; exits with a clear message otherwise."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        replace_between_markers(text, "")
+    except (OSError, ValueError) as error:
+        raise SystemExit(f"bench.py: cannot write the table into {path}: {error}") from None
+    return text
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--repeats", type=int, help="timed steps per engine (default 7)")
+    parser.add_argument("--quick", action="store_true", help="3 repeats, chains up to 1e5")
+    parser.add_argument(
+        "--write-readme", action="store_true", help=f"replace the text between {START} and {END}"
+    )
+    parser.add_argument("--readme", type=Path, default=README, help="the README to write into")
+    args = parser.parse_args(argv)
+    config = QUICK if args.quick else Config()
+    if args.repeats is not None:
+        if args.repeats < 1:
+            parser.error(f"--repeats must be at least 1, got {args.repeats}")
+        config = Config(args.repeats, config.points, config.sizes, config.chain_lengths)
+    if args.write_readme:
+        read_readme(args.readme)  # fail now, not after minutes of measuring
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    table = run(config, log)
+    print(table)
+    if args.write_readme:
+        text = replace_between_markers(read_readme(args.readme), table)
+        atomic_write_text(args.readme, text)
+        log(f"wrote the table into {args.readme}")
+
+
+if __name__ == "__main__":
+    main()

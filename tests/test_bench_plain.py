@@ -1,0 +1,140 @@
+"""The benchmark compares like with like: the plain-float network computes the same cost,
+gradients and update as the engine, and the script's tables and README writing work."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from micrograd.engine import Value as MicrogradValue
+
+from benchmarks.bench import (
+    END,
+    MICROGRAD,
+    OURS,
+    PLAIN,
+    START,
+    Config,
+    PlainMLP,
+    autograd_step,
+    bench_chain,
+    check_same_cost,
+    initial_parameters,
+    main,
+    micrograd_like_mlp,
+    micrograd_mlp,
+    micrograd_node_count,
+    moons_cost,
+    replace_between_markers,
+    run,
+    scorer,
+)
+from micrograd_like.datasets import make_moons
+from micrograd_like.engine import Value
+
+SIZES = (2, 16, 16, 1)
+POINTS, LABELS = make_moons(100, noise=0.1, seed=3)
+VALUES = initial_parameters(SIZES, seed=5)
+
+
+def quiet(message: str) -> None:
+    """A log that prints nothing."""
+
+
+def test_plain_cost_and_gradients_equal_the_engines_on_the_moons_network() -> None:
+    model = micrograd_like_mlp(SIZES, VALUES)
+    cost = moons_cost(scorer(model), model.parameters(), Value, POINTS, LABELS)
+    cost.backward()
+    plain_cost, grads = PlainMLP(SIZES, VALUES).cost_and_gradients(POINTS, LABELS)
+    plain_grads = [g for layer in grads for neuron in layer for g in neuron]
+    assert plain_cost == pytest.approx(cost.data, rel=0, abs=1e-9)
+    assert any(g != 0.0 for g in plain_grads)
+    assert plain_grads == pytest.approx([p.grad for p in model.parameters()], rel=0, abs=1e-9)
+
+
+def test_plain_gradients_equal_central_finite_differences() -> None:
+    sizes, points, labels = (2, 3, 3, 1), POINTS[::10], LABELS[::10]
+    # random biases too: with zero biases a dead layer feeds a 0 into the next relu's kink
+    rng = random.Random(7)
+    values = [rng.uniform(-1.0, 1.0) for _ in initial_parameters(sizes, seed=7)]
+    _, grads = PlainMLP(sizes, values).cost_and_gradients(points, labels)
+    analytic = [g for layer in grads for neuron in layer for g in neuron]
+    h = 1e-6
+    for i in range(len(values)):
+        up, down = list(values), list(values)
+        up[i] += h
+        down[i] -= h
+        cost_up = PlainMLP(sizes, up).cost_and_gradients(points, labels)[0]
+        cost_down = PlainMLP(sizes, down).cost_and_gradients(points, labels)[0]
+        assert analytic[i] == pytest.approx((cost_up - cost_down) / (2 * h), abs=1e-7), i
+
+
+def test_one_sgd_step_moves_plain_and_engine_weights_alike() -> None:
+    model, plain = micrograd_like_mlp(SIZES, VALUES), PlainMLP(SIZES, VALUES)
+    autograd_step(scorer(model), model.parameters(), Value, POINTS, LABELS, lr=0.5)
+    plain.step(POINTS, LABELS, lr=0.5)
+    assert plain.parameters() != VALUES
+    assert plain.parameters() == pytest.approx(
+        [p.data for p in model.parameters()], rel=0, abs=1e-9
+    )
+
+
+def test_micrograd_builds_the_same_graph_as_the_hand_count() -> None:
+    sizes, points, labels = (2, 3, 1), POINTS[:4], LABELS[:4]
+    values = initial_parameters(sizes, seed=7)
+    ours, theirs = micrograd_like_mlp(sizes, values), micrograd_mlp(sizes, values)
+    # per point: 2 inputs, 3 neurons of 2 products + 2 sums + relu, 1 of 3 products + 3 sums,
+    # then -y * score, 1 + that, relu (5 nodes with the 2 constants); once: 13 parameters,
+    # 13 squares, their sum (14 with its start), times alpha (2), the margins' sum (4 + 1) and
+    # mean (2), the total (1)
+    hand_count = 4 * (2 + 3 * 5 + 6 + 5) + 13 + 13 + 14 + 2 + 5 + 2 + 1
+    our_cost = moons_cost(scorer(ours), ours.parameters(), Value, points, labels)
+    their_cost = moons_cost(theirs, theirs.parameters(), MicrogradValue, points, labels)
+    assert len(our_cost.topological_order()) == hand_count
+    assert micrograd_node_count(their_cost) == hand_count
+    assert their_cost.data == pytest.approx(our_cost.data, rel=0, abs=1e-12)
+
+
+def test_engines_that_disagree_on_the_first_cost_stop_the_benchmark() -> None:
+    check_same_cost({"a": 0.5, "b": 0.5 + 1e-12})
+    with pytest.raises(RuntimeError, match=r"disagree.*a 0\.5, b 0\.5001"):
+        check_same_cost({"a": 0.5, "b": 0.5001})
+
+
+def test_micrograds_recursion_error_is_reported_and_deeper_chains_skipped() -> None:
+    rows = bench_chain(Config(repeats=1, chain_lengths=(10, 2_000, 3_000)), quiet)
+    assert isinstance(rows[0].micrograd, float)
+    assert rows[1].micrograd == "RecursionError"
+    assert rows[2].micrograd == "not run (RecursionError at 2,000)"
+    assert all(row.seconds > 0 for row in rows)
+
+
+def test_quick_run_prints_both_tables_on_a_tiny_config() -> None:
+    table = run(Config(repeats=1, points=6, sizes=(2, 3, 1), chain_lengths=(10, 20)), quiet)
+    for row in (MICROGRAD, OURS, PLAIN, "| 10 |", "| 20 |", "faster", "CPUs"):
+        assert row in table
+
+
+def test_the_table_replaces_only_the_text_between_the_markers() -> None:
+    readme = f"intro\n{START}\nold table\n{END}\noutro\n"
+    assert replace_between_markers(readme, "new") == f"intro\n{START}\nnew\n{END}\noutro\n"
+
+
+def test_write_readme_without_markers_exits_before_measuring(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("no markers here\n")
+    with pytest.raises(SystemExit, match="bench:start"):
+        main(["--write-readme", "--readme", str(readme)])
+    assert readme.read_text() == "no markers here\n"
+
+
+def test_write_readme_puts_the_printed_tables_between_the_markers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{START}\n{END}\n")
+    monkeypatch.setattr("benchmarks.bench.run", lambda config, log: f"{config.repeats} repeats")
+    main(["--quick", "--write-readme", "--readme", str(readme)])
+    assert capsys.readouterr().out == "3 repeats\n"
+    assert readme.read_text() == f"intro\n{START}\n3 repeats\n{END}\n"
