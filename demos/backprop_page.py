@@ -9,26 +9,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from demos.common import output_dir
-from micrograd_like.engine import Value
+from demos.one_neuron_graph import build
 from micrograd_like.page import save_backprop_html
-
-
-def one_neuron() -> Value:
-    """The cost C = (a - y)^2 of one sigmoid neuron a = sigmoid(W a_prev + b) on one example."""
-    weight, bias = Value(0.8, label="W"), Value(0.1, label="b")
-    a_prev, y = Value(1.5, label="a_prev"), Value(0.5, label="y")
-    output = weight * a_prev + bias
-    output.label = "O"
-    activation = output.sigmoid()
-    activation.label = "a"
-    cost = (activation - y) ** 2
-    cost.label = "C"
-    return cost
 
 
 def main() -> None:
     path = save_backprop_html(
-        one_neuron(),
+        build(),
         output_dir() / "backprop.html",
         title="One neuron: C = (sigmoid(W a_prev + b) - y)^2",
     )

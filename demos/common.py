@@ -16,18 +16,29 @@ def output_dir() -> Path:
 
 
 class Progress:
-    """A progress line redrawn in place: `step 40/100 [#####.....] loss 0.31 (1.2 s)`."""
+    """A progress line: `step 40/100 [############..................] loss 0.31 (1.2 s)`.
+
+    In a terminal the line is redrawn in place; in a log (stdout not a terminal) a new line is
+    printed at every tenth of the way, so the log stays readable.
+    """
 
     def __init__(self, total: int, label: str = "step", width: int = 30) -> None:
         self.total, self.label, self.width = total, label, width
         self.start = time.perf_counter()
+        self.live = sys.stdout.isatty()
+        self.tenths_shown = 0
 
     def update(self, done: int, message: str = "") -> None:
         filled = self.width * done // self.total
         bar = "#" * filled + "." * (self.width - filled)
         elapsed = time.perf_counter() - self.start
-        line = f"\r{self.label} {done}/{self.total} [{bar}] {message} ({elapsed:.1f} s)"
-        sys.stdout.write(line)
-        if done >= self.total:
-            sys.stdout.write("\n")
+        line = f"{self.label} {done}/{self.total} [{bar}] {message} ({elapsed:.1f} s)"
+        if self.live:
+            sys.stdout.write("\r" + line + ("\n" if done >= self.total else ""))
+        else:
+            tenths = 10 * done // self.total
+            if tenths <= self.tenths_shown and done < self.total:
+                return
+            self.tenths_shown = tenths
+            sys.stdout.write(line + "\n")
         sys.stdout.flush()

@@ -1,5 +1,5 @@
-"""The seeds' one-neuron network, a = sigmoid(w * x + b) with cost C = (a - y)^2: build the
-graph, run backward(), and print every node's value and gradient (d C / d node)."""
+"""The seeds' one-neuron network, a = sigmoid(W a_prev + b) with cost C = (a - y)^2: build the
+graph, run backward(), print every node's value and gradient (d C / d node), and draw it."""
 
 from __future__ import annotations
 
@@ -9,20 +9,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from demos.common import output_dir
-from micrograd_like import Value, save_graph
+from micrograd_like import Parameter, Value, save_graph
 
 
 def build() -> Value:
-    """The cost of one sigmoid neuron on one example."""
-    x = Value(1.5, label="x")
-    w = Value(0.8, label="w")
-    b = Value(0.1, label="b")
-    y = Value(0.5, label="y")
-    z = w * x + b
-    z.label = "z"
-    a = z.sigmoid()
-    a.label = "a"
-    cost = (a - y) ** 2
+    """The cost C = (a - y)^2 of one sigmoid neuron a = sigmoid(O), O = W a_prev + b, on one
+    example, named as in the seeds (the other demos and the backprop page use it too)."""
+    weight, bias = Parameter(0.8, label="W"), Parameter(0.1, label="b")
+    a_prev, y = Value(1.5, label="a_prev"), Value(0.5, label="y")
+    output = weight * a_prev + bias
+    output.label = "O"
+    activation = output.sigmoid()
+    activation.label = "a"
+    cost = (activation - y) ** 2
     cost.label = "C"
     return cost
 
@@ -30,7 +29,7 @@ def build() -> Value:
 def main() -> None:
     cost = build()
     cost.backward()
-    print("One neuron, a = sigmoid(w*x + b), cost C = (a - y)^2, after C.backward():")
+    print("One neuron, a = sigmoid(W a_prev + b), cost C = (a - y)^2, after C.backward():")
     for node in reversed(cost.topological_order()):
         print(f"  {node!r}")
     path = save_graph(cost, output_dir() / "one_neuron.svg")

@@ -20,6 +20,23 @@ def test_atomic_write_replaces_the_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
 
 
+def test_a_new_file_gets_the_usual_permissions(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "picture.svg", "<svg/>")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "picture.svg").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_replaced_file_keeps_its_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "model.json"
+    target.write_text("old")
+    target.chmod(0o640)
+    atomic_write_text(target, "new")
+    assert target.stat().st_mode & 0o777 == 0o640
+
+
 def test_a_crash_mid_write_leaves_the_old_file_and_no_debris(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
