@@ -23,6 +23,7 @@ from demos import (
     seed_partial_derivatives,
     seed_softmax,
 )
+from demos.common import output_dir
 
 # The seeds' order: one neuron and its graph, the chain rule, one weight learning, partial
 # derivatives, the cost surface, deeper networks, why hidden layers, softmax; then watching
@@ -48,7 +49,7 @@ def main() -> None:
         section()
         print()
     seconds = time.perf_counter() - start
-    print(f"Tour done in {seconds:.0f} s. Every picture is in {Path(moons.output_dir())}.")
+    print(f"Tour done in {seconds:.0f} s. Every picture is in {output_dir()}.")
     print("Next: open backprop.html in a browser, or run `make digits` for handwritten digits.")
 
 
