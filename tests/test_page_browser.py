@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,9 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
 
 from micrograd_like.engine import Value
 from micrograd_like.page import save_backprop_html
@@ -88,3 +91,41 @@ def test_clicking_through_every_step_shows_the_engines_gradient(
     assert float(displayed_grad(browser, weight_id)) == pytest.approx(engine_grad, abs=5e-5)
     status = browser.find_element(By.ID, "status").text
     assert status == f"Step {steps} of {steps}: y (a leaf)"
+
+
+def test_arrow_keys_and_previous_walk_the_steps_and_show_the_chain_rule_line(
+    browser: WebDriver, tmp_path: Path
+) -> None:
+    cost, _ = one_neuron()
+    steps = list(cost.backward_steps())  # the lines the page must show, from the engine
+    page = save_backprop_html(cost, tmp_path / "backprop.html")
+    browser.get(page.as_uri())
+    body = browser.find_element(By.TAG_NAME, "body")
+    for _ in range(3):
+        body.send_keys(Keys.ARROW_RIGHT)
+    assert browser.find_element(By.ID, "lines").text == str(steps[2])
+    body.send_keys(Keys.ARROW_LEFT)
+    assert browser.find_element(By.ID, "lines").text == str(steps[1])
+    browser.find_element(By.ID, "prev").click()
+    assert browser.find_element(By.ID, "lines").text == str(steps[0])
+    current = browser.find_elements(By.CSS_SELECTOR, "#graph g.node.current title")
+    root_id = f"v{len(cost.topological_order()) - 1}"
+    assert sorted(str(title.get_attribute("textContent")) for title in current) == [
+        root_id,
+        f"{root_id}_op",
+    ]
+
+
+def test_play_advances_on_its_own_until_paused(browser: WebDriver, tmp_path: Path) -> None:
+    cost, _ = one_neuron()
+    browser.get(save_backprop_html(cost, tmp_path / "backprop.html").as_uri())
+    play = browser.find_element(By.ID, "play")
+    play.click()
+    WebDriverWait(browser, 10).until(
+        lambda driver: driver.find_element(By.ID, "status").text.startswith("Step 2 of")
+    )
+    play.click()  # pause
+    assert play.text == "Play"
+    paused_at = browser.find_element(By.ID, "status").text
+    time.sleep(1.5)  # longer than one step of play
+    assert browser.find_element(By.ID, "status").text == paused_at
