@@ -102,6 +102,11 @@ def _binary(
     data: float, op: str, input1: Value, local1: float, input2: Value, local2: float
 ) -> Value:
     """Make the output node of a two-input op."""
+    if data != data:  # NaN: only infinities make it here (inf - inf, inf * 0), never leave it
+        raise ValueError(
+            f"{op}: ({input1.data!r} {op} {input2.data!r}) is not a number; an infinity from "
+            "an earlier overflow reached it (detect_anomaly() finds where)"
+        )
     out = _allocate(Value)
     out.data = data
     out.grad = 0.0

@@ -266,6 +266,21 @@ def test_value_rejects_non_numbers_naming_the_type(data: object, type_name: str)
         Value(data)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda big: big - big, r"-: \(inf - inf\) is not a number"),
+        (lambda big: big * 0.0, r"\*: \(inf \* 0\.0\) is not a number"),
+        (lambda big: big / big, r"/: \(inf / inf\) is not a number"),
+    ],
+)
+def test_an_op_never_makes_a_nan(make: Callable[[Value], Value], message: str) -> None:
+    big = Value(1e308) * 10.0  # floats overflow to inf, as in IEEE arithmetic
+    assert big.data == math.inf
+    with pytest.raises(ValueError, match=message):
+        make(big)
+
+
 def test_value_rejects_nan_and_bad_labels() -> None:
     with pytest.raises(ValueError, match="nan"):
         Value(float("nan"))
