@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from demos.common import output_dir
 from demos.one_neuron_graph import build
-from micrograd_like.page import save_backprop_html
+from micrograd_like import save_backprop_html
 
 
 def main() -> None:

@@ -1,10 +1,18 @@
-"""What the demos share: the output folder and a one-line progress display."""
+"""What the demos share: the output folder, a matplotlib figure written as a PNG, and a one-line
+progress display."""
 
 from __future__ import annotations
 
+import io
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from micrograd_like._io import atomic_write_bytes
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 OUTPUT = Path(__file__).resolve().parent / "output"
 
@@ -13,6 +21,18 @@ def output_dir() -> Path:
     """The folder every demo writes its pictures to (created when missing)."""
     OUTPUT.mkdir(parents=True, exist_ok=True)
     return OUTPUT
+
+
+def save_png(figure: Figure, folder: Path, name: str, *, dpi: int = 110) -> Path:
+    """Render `figure` to PNG in memory, then write it to `folder / name` in one rename.
+
+    Demos make their figures with `matplotlib.figure.Figure` directly rather than through
+    pyplot: no window, no backend to choose for the whole process, no global list of open
+    figures to close.
+    """
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return atomic_write_bytes(folder / name, buffer.getvalue())
 
 
 class Progress:

@@ -1,32 +1,25 @@
 """micrograd's demo, reproduced: a 2-16-16-1 network learns to separate two moons.
 
 100 points, labels -1 and +1; the cost is micrograd's max-margin (hinge) loss plus a small
-L2 penalty on the weights, 1e-4 * sum(w^2); plain gradient descent with a learning rate that
-decays linearly from 1.0 towards 0.1. At the end it draws the decision boundary and the
-cost and accuracy curves, and prints where the pictures went.
+L2 penalty on every parameter, weights and biases alike as in micrograd, 1e-4 * sum(p^2); plain
+gradient descent with a learning rate that decays linearly from 1.0 towards 0.1. At the end it
+draws the decision boundary and the cost and accuracy curves, and prints where the pictures went.
 """
 
 from __future__ import annotations
 
-import io
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from demos.common import Progress, output_dir
-from micrograd_like._io import atomic_write_bytes
+from matplotlib.figure import Figure
+
+from demos.common import Progress, output_dir, save_png
+from micrograd_like import MLP, Value, losses, no_grad, optim
 from micrograd_like.datasets import make_moons
-from micrograd_like.engine import Value, no_grad
-from micrograd_like.losses import hinge
-from micrograd_like.nn import MLP
-from micrograd_like.optim import SGD
 
 SEED = 1  # data and weights: 100% training accuracy at the end (measured; first at step 29)
 L2 = 1e-4
@@ -67,41 +60,29 @@ def train(steps: int = 100, seed: int = SEED, progress: bool = True) -> MoonsRes
     points, labels = make_moons(100, noise=0.1, seed=seed)
     model = MLP(2, [16, 16, 1], seed=seed)
     params = model.parameters()
-    optimizer = SGD(params, lr=lambda k: 1.0 - 0.9 * k / steps)
+    optimizer = optim.SGD(params, lr=lambda k: 1.0 - 0.9 * k / steps)
     bar = Progress(steps, "moons") if progress else None
-    losses: list[float] = []
+    costs: list[float] = []
     accuracies: list[float] = []
     start = time.perf_counter()
     for k in range(steps):
         outputs = scores(model, points)
-        cost = hinge(outputs, labels) + L2 * sum(p * p for p in params)
+        cost = losses.hinge(outputs, labels) + L2 * sum(p * p for p in params)  # weights and biases
         optimizer.zero_grad()
         cost.backward()
         optimizer.step()
-        losses.append(cost.data)
+        costs.append(cost.data)
         accuracies.append(accuracy(outputs, labels))
         if bar is not None:
             bar.update(k + 1, f"cost {cost.data:.4f}, accuracy {accuracies[-1]:.0%}")
     wall_time = time.perf_counter() - start
     with no_grad():
         final = accuracy(scores(model, points), labels)
-    return MoonsResult(losses, accuracies, final, model, points, labels, wall_time)
-
-
-def _png(figure: Figure) -> bytes:
-    """The figure as PNG bytes, for an atomic write."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=120)
-    return buffer.getvalue()
+    return MoonsResult(costs, accuracies, final, model, points, labels, wall_time)
 
 
 def draw(result: MoonsResult, folder: Path, grid: int = 60) -> list[Path]:
     """Write the decision boundary and the training curves as PNGs; return their paths."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     xs = [x for x, _ in result.points]
     ys = [y for _, y in result.points]
     x0, x1 = min(xs) - 0.5, max(xs) + 0.5
@@ -111,23 +92,23 @@ def draw(result: MoonsResult, folder: Path, grid: int = 60) -> list[Path]:
     with no_grad():  # evaluation only: no graph behind the grid's scores
         z = [[score(result.model, (x, y)).data for x in gx] for y in gy]
 
-    figure, axes = plt.subplots(figsize=(6, 5))
+    figure = Figure(figsize=(6, 5))
+    axes = figure.subplots()
     axes.contourf(gx, gy, z, levels=[-1e9, 0, 1e9], colors=["#f4b6b6", "#b6cdf4"], alpha=0.8)
     axes.contour(gx, gy, z, levels=[0], colors="k", linewidths=1)
     colours = ["#c0392b" if label < 0 else "#2456a6" for label in result.labels]
     axes.scatter(xs, ys, c=colours, s=18, edgecolors="k", linewidths=0.4)
     axes.set_title(f"MLP(2, [16, 16, 1]): decision boundary, accuracy {result.final_accuracy:.0%}")
-    boundary = atomic_write_bytes(folder / "moons_boundary.png", _png(figure))
-    plt.close(figure)
+    boundary = save_png(figure, folder, "moons_boundary.png", dpi=120)
 
-    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    figure = Figure(figsize=(10, 4))
+    left, right = figure.subplots(1, 2)
     left.plot(result.losses)
     left.set(title="cost (hinge + L2)", xlabel="step", yscale="log")
     right.plot([100 * a for a in result.accuracies])
     right.set(title="training accuracy (%)", xlabel="step", ylim=(0, 101))
     figure.tight_layout()
-    curves = atomic_write_bytes(folder / "moons_training.png", _png(figure))
-    plt.close(figure)
+    curves = save_png(figure, folder, "moons_training.png", dpi=120)
     return [boundary, curves]
 
 

@@ -14,7 +14,8 @@ from micrograd_like import Parameter, Value, save_graph
 
 def build() -> Value:
     """The cost C = (a - y)^2 of one sigmoid neuron a = sigmoid(O), O = W a_prev + b, on one
-    example, named as in the seeds (the other demos and the backprop page use it too)."""
+    example, named as in the seeds (the backprop page demo and scripts/graph_picture.py use it
+    too)."""
     weight, bias = Parameter(0.8, label="W"), Parameter(0.1, label="b")
     a_prev, y = Value(1.5, label="a_prev"), Value(0.5, label="y")
     output = weight * a_prev + bias

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from micrograd_like.engine import Value
+from micrograd_like import Value
 
 Matrix = list[list[float]]
 Vector = list[float]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from micrograd_like.engine import Value
+from micrograd_like import Value
 
 POINTS = (-2.0, -0.5, 0.0, 1.0, 3.0)
 

@@ -16,9 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
 
-from demos.common import output_dir
-from demos.seed_figures import save_png
-from micrograd_like.engine import Value
+from demos.common import output_dir, save_png
+from micrograd_like import Value
 
 X, Y = 1.0, 2.0
 START = (2.5, -0.6)

@@ -16,8 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from demos.common import output_dir
-from micrograd_like.engine import Value
-from micrograd_like.viz import save_graph
+from micrograd_like import Value, save_graph
 
 X, Y = 1.5, 0.2  # the input a_0 and the desired output y
 WEIGHTS = (0.8, -1.2, 1.5)  # W_1 .. W_L: three layers of one neuron each
@@ -42,7 +41,8 @@ def build(
     x: float = X,
     y: float = Y,
 ) -> Network:
-    """Forward pass through the chain of one-neuron layers, every node labelled as in the seed."""
+    """Forward pass through the chain of one-neuron layers, every node labelled as in the seed,
+    then backward() from the cost: every node's grad is filled in on return."""
     ws = [Value(w, label=f"W{n}") for n, w in enumerate(weights, 1)]
     bs = [Value(b, label=f"b{n}") for n, b in enumerate(biases, 1)]
     activations = [Value(x, label="a0")]
@@ -85,16 +85,18 @@ def main(folder: Path | None = None) -> None:
     print(f"One neuron per layer (seed 000): {last} layers, a0 = {X}, y = {Y}")
     print(f"  C = (a_L - y)^2 = ({a[last]:.4f} - {Y})^2 = {net.cost.data:.4f}")
     print(
-        f"  dC/dW_L = 2(a_L - y) * sigma'(O_L) * a_L-1 = {dc_da:.4f} * {sigma_last:.4f}"
+        f"  dC/dW_L = 2(a_L - y) * sigma'(O_L) * a_{{L-1}} = {dc_da:.4f} * {sigma_last:.4f}"
         f" * {a[last - 1]:.4f} = {dc_da * sigma_last * a[last - 1]:.6f};"
         f" engine {net.weights[-1].grad:.6f}"
     )
-    below = dc_da * sigma_last * WEIGHTS[-1] * sigma_below * a[last - 2]
+    w_last = net.weights[-1].data  # W_L
+    below = dc_da * sigma_last * w_last * sigma_below * a[last - 2]
     print(
-        f"  dC/dW_L-1 = 2(a_L - y) * sigma'(O_L) * W_L * sigma'(O_L-1) * a_L-2 = {below:.6f};"
+        f"  dC/dW_{{L-1}} = 2(a_L - y) * sigma'(O_L) * W_L * sigma'(O_{{L-1}}) * a_{{L-2}}"
+        f" = {below:.6f};"
         f" engine {net.weights[-2].grad:.6f}"
     )
-    print(f"  (O_L = {o[-1]:.4f}, O_L-1 = {o[-2]:.4f})")
+    print(f"  (O_L = {o[-1]:.4f}, O_{{L-1}} = {o[-2]:.4f})")
     costs, _, _ = train()
     print(f"  training: C = {costs[0]:.4f} -> {costs[-1]:.2e} in {len(costs)} steps")
     path = save_graph(net.cost, (folder or output_dir()) / "one_neuron_layers_graph.svg")

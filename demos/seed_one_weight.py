@@ -15,9 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from matplotlib.figure import Figure
 
-from demos.common import output_dir
-from demos.seed_figures import save_png
-from micrograd_like.engine import Value
+from demos.common import output_dir, save_png
+from micrograd_like import Value
 
 INPUT, TARGET, START, LEARNING_RATE = 1.5, 0.5, 0.8, 0.1
 

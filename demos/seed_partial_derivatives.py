@@ -13,8 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from demos.common import output_dir
-from micrograd_like.engine import Value
-from micrograd_like.viz import save_graph
+from micrograd_like import Value, save_graph
 
 POINTS = ((1.0, 2.0), (-1.5, 0.5), (0.0, -2.0), (3.0, 1.0))
 
@@ -45,23 +44,27 @@ def build(x: float, y: float) -> tuple[Value, Value, Value]:
     return out, vx, vy
 
 
-def gradient_at(x: float, y: float) -> Gradient:
-    out, vx, vy = build(x, y)
+def gradient_of(out: Value, vx: Value, vy: Value) -> Gradient:
+    """Run backward() from f, then read the gradient off the leaves x and y."""
     out.backward()
+    x, y = vx.data, vy.data
     return Gradient(x, y, out.data, vx.grad, vy.grad, 4 * x + 3 * y, 3 * x + 3 * y**2)
+
+
+def gradient_at(x: float, y: float) -> Gradient:
+    return gradient_of(*build(x, y))
 
 
 def main(folder: Path | None = None) -> None:
     print("Partial derivatives (seed 003): f(x, y) = 2x^2 + 3xy + y^3")
-    for x, y in POINTS:
-        g = gradient_at(x, y)
+    graphs = [build(x, y) for x, y in POINTS]  # the first one is drawn below, after backward()
+    for graph in graphs:
+        g = gradient_of(*graph)
         print(
-            f"  at ({x:g}, {y:g}): engine grad ({g.df_dx:g}, {g.df_dy:g});"
+            f"  at ({g.x:g}, {g.y:g}): engine grad ({g.df_dx:g}, {g.df_dy:g});"
             f" (4x + 3y, 3x + 3y^2) = ({g.formula_dx:g}, {g.formula_dy:g})"
         )
-    out, _, _ = build(*POINTS[0])
-    out.backward()
-    path = save_graph(out, (folder or output_dir()) / "partial_derivatives_graph.svg")
+    path = save_graph(graphs[0][0], (folder or output_dir()) / "partial_derivatives_graph.svg")
     print(f"  graph of f at {POINTS[0]}, after backward(): {path}")
 
 

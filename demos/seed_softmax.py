@@ -19,11 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from demos.common import output_dir
-from demos.seed_figures import save_png
-from micrograd_like import losses, optim
-from micrograd_like.engine import Value, no_grad
-from micrograd_like.nn import MLP
+from demos.common import output_dir, save_png
+from micrograd_like import MLP, Value, losses, no_grad, optim
 
 LOGITS = (2.0, 1.0, 0.1)
 CENTRES = ((0.0, 1.2), (-1.1, -0.7), (1.1, -0.7))  # one blob of points per class
@@ -131,13 +128,15 @@ def main(folder: Path | None = None) -> None:
         f"  three-class classifier: cost {costs[0]:.3f} -> {costs[-1]:.3f} in {len(costs)} steps,"
         f" {correct}/{len(points)} points right"
     )
-    logits = logits_of(model, points[0])
-    cost = losses.cross_entropy(logits, labels[0])
-    cost.backward()
-    p = [q.data for q in losses.softmax([z.data for z in logits])]
+    # dC/dz depends only on the logits' values: leaves holding them get the grads the whole
+    # network's graph would, and the trained model's grads stay untouched (no extra backward)
+    with no_grad():
+        logits = tuple(z.data for z in logits_of(model, points[0]))
+    inside = softmax_gradient(logits, labels[0])
     print(
-        f"  inside the trained network, point 0: dC/dlogit = {[round(z.grad, 6) for z in logits]},"
-        f" p - y = {[round(pk - (k == labels[0]), 6) for k, pk in enumerate(p)]}"
+        f"  inside the trained network, point 0:"
+        f" dC/dlogit = {[round(d, 6) for d in inside.engine]},"
+        f" p - y = {[round(d, 6) for d in inside.formula]}"
     )
     print(f"  picture: {plot_classifier(model, points, labels, folder or output_dir())}")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from demos import digits
-from micrograd_like.nn import MLP
+from micrograd_like import MLP
 
 
 def test_split_is_seeded_held_out_and_scaled_to_0_1() -> None:
@@ -56,3 +56,57 @@ def test_main_writes_the_sample_and_confusion_pictures(tmp_path: Path) -> None:
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["digits_confusion.png", "digits_predictions.png"]
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in tmp_path.iterdir())
+
+
+class TrainingStarted(Exception):
+    """Raised by a stand-in for `digits.train`: main() got as far as training."""
+
+
+def refuse_to_train(*args: object, **kwargs: object) -> list[float]:
+    raise TrainingStarted
+
+
+def test_a_missing_output_folder_is_created_before_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "not" / "there" / "yet"
+    monkeypatch.setattr(digits, "train", refuse_to_train)
+    with pytest.raises(TrainingStarted):
+        digits.main(["--subset", "60", "--output", str(folder)])
+    assert folder.is_dir()
+
+
+def test_an_output_path_that_is_a_file_is_refused_before_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a_file = tmp_path / "pictures"
+    a_file.write_text("not a folder")
+    monkeypatch.setattr(digits, "train", refuse_to_train)
+    with pytest.raises(SystemExit) as exit_info:
+        digits.main(["--subset", "60", "--output", str(a_file)])
+    assert exit_info.value.code == 2
+    assert f"--output {a_file}: cannot create the folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("--lr", "-1"),
+        ("--lr", "0"),
+        ("--lr", "nan"),
+        ("--epochs", "0"),
+        ("--batch-size", "0"),
+        ("--hidden", "0"),
+        ("--subset", "-5"),
+    ],
+)
+def test_a_bad_number_is_a_one_line_usage_error(
+    option: str, value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(digits, "train", refuse_to_train)
+    with pytest.raises(SystemExit) as exit_info:
+        digits.main([option, value])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert f"argument {option}:" in error and value in error
+    assert "Traceback" not in error
