@@ -90,7 +90,7 @@ class EngineRow:
     name: str
     seconds: float  # median time of one training step
     nodes: int | None  # nodes in one step's graph; None for plain floats, which build no graph
-    peak_bytes: int  # tracemalloc peak during forward + backward
+    peak_bytes: int | None  # tracemalloc peak during forward + backward; None for plain floats
 
 
 @dataclass(frozen=True)
@@ -173,10 +173,10 @@ class PlainMLP:
                 ]
                 activations.append(z if k == last else [v if v > 0.0 else 0.0 for v in z])
             margin = 1.0 - label * activations[-1][0]
-            if margin <= 0.0:
-                continue  # relu(margin) is flat here: this point sends no gradient back
-            margins += margin
-            upstream = [-label * scale]  # d cost / d score
+            # d cost / d score = relu'(margin) * -label / n. Where relu is flat the whole backward
+            # pass still runs, multiplying zeros, as the autograd engines do: the same work.
+            upstream = [-label * scale if margin > 0.0 else 0.0]
+            margins += max(margin, 0.0)
             for k in range(last, -1, -1):
                 if k < last:  # relu's local derivative: 1 where the activation is positive
                     upstream = [
@@ -336,9 +336,8 @@ def bench_moons(config: Config, log: Log) -> list[EngineRow]:
         OURS: traced_peak(
             lambda: moons_cost(score, ours.parameters(), Value, points, labels).backward()
         ),
-        PLAIN: traced_peak(lambda: plain.cost_and_gradients(points, labels)),
-    }
-    return [EngineRow(n, statistics.median(times[n]), nodes[n], peaks[n]) for n in names]
+    }  # plain floats build no graph: there is no per-node memory to compare
+    return [EngineRow(n, statistics.median(times[n]), nodes[n], peaks.get(n)) for n in names]
 
 
 # ---- the chain: as deep as it is long
@@ -447,7 +446,11 @@ def markdown(config: Config, where: str, engines: list[EngineRow], chains: list[
     ]
     for row in engines:
         nodes = "—" if row.nodes is None else f"{row.nodes:,}"
-        per_node = "—" if row.nodes is None else f"{row.peak_bytes / row.nodes:,.0f}"
+        per_node = (
+            "—"
+            if row.nodes is None or row.peak_bytes is None
+            else f"{row.peak_bytes / row.nodes:,.0f}"
+        )
         lines.append(
             f"| {row.name} | {_ms(row.seconds)} | {nodes} | "
             f"{_per_node(row.seconds, row.nodes)} | {per_node} |"
