@@ -30,14 +30,20 @@ def test_round_trip_restores_every_float_exactly(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "make", [lambda: Neuron(3, activation="tanh"), lambda: Layer(2, 3), lambda: MLP(2, [2, 1])]
+    "make",
+    [
+        lambda seed: Neuron(3, activation="tanh", seed=seed),
+        lambda seed: Layer(2, 3, seed=seed),
+        lambda seed: MLP(2, [2, 1], seed=seed),
+    ],
 )
 def test_neurons_layers_and_networks_all_round_trip(
-    make: Callable[[], Module], tmp_path: Path
+    make: Callable[[int], Module], tmp_path: Path
 ) -> None:
-    model = make()
+    model = make(0)
     model.save(tmp_path / "m.json")
-    other = make()
+    other = make(1)
+    assert weights(other) != weights(model)
     other.load(tmp_path / "m.json")
     assert weights(other) == weights(model)
 

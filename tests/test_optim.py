@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from micrograd_like import engine
 from micrograd_like.engine import Value
 from micrograd_like.losses import mse
 from micrograd_like.nn import MLP
@@ -84,16 +85,20 @@ def test_adam_weight_decay_adds_decay_times_weight_to_the_gradient() -> None:
     assert p.data == pytest.approx(1.9, rel=1e-9)
 
 
-def test_a_step_records_no_graph() -> None:
+def test_a_step_builds_no_graph(monkeypatch: pytest.MonkeyPatch) -> None:
     model = MLP(2, [2, 1], seed=0)
     out = model([1.0, 2.0])
     assert isinstance(out, Value)
     out.backward()
     params = model.parameters()
+    before = [p.data for p in params]
+    made: list[Value] = []  # every node an op creates passes the engine's forward hook
+    monkeypatch.setattr(engine, "_forward_hook", made.append)
     for optimizer in (SGD(params, lr=0.1, momentum=0.5), Adam(params)):
         optimizer.step()
-        assert all(p.op == "" and p.inputs == () for p in params)
-    assert model.parameters() == params  # the same objects, updated in place
+    assert made == []
+    assert [p.data for p in params] != before  # the steps did update, in place
+    assert all(p.op == "" and p.inputs == () for p in params)
 
 
 def test_zero_grad_clears_every_gradient() -> None:

@@ -5,6 +5,7 @@ continue to the next node."""
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +54,8 @@ def test_pdb_shows_the_node_and_the_chain_rule_values(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=60,
+        # the child must import this checkout's engine, the file the breakpoint names
+        env={**os.environ, "PYTHONPATH": str(Path(engine.__file__).resolve().parent.parent)},
     )
     output = run.stdout
     a = 1 / (1 + math.exp(-(0.8 * 1.5 + 0.1)))  # the activation, by hand

@@ -140,7 +140,11 @@ def test_342_engine_gradients_equal_the_vectorised_delta_formulas() -> None:
     engine = seed_342_network.engine_gradients(params)
     formulas = seed_342_network.vectorised_gradients(params)
     assert engine.error == pytest.approx(formulas.error, abs=1e-12)
-    assert seed_342_network.largest_difference(engine, formulas) < 1e-9
+    for ours, theirs in zip(engine.weights, formulas.weights, strict=True):  # dE/dW_i
+        for row, expected in zip(ours, theirs, strict=True):
+            assert row == pytest.approx(expected, abs=1e-9)
+    for ours_b, theirs_b in zip(engine.biases, formulas.biases, strict=True):  # dE/db_i
+        assert ours_b == pytest.approx(theirs_b, abs=1e-9)
 
 
 def error_by_hand(params: seed_342_network.Parameters, x0: list[float], y: list[float]) -> float:
@@ -184,19 +188,25 @@ def test_a_perceptron_learns_f_x_equals_x() -> None:
 
 
 def test_a_perceptron_cannot_learn_x_squared() -> None:
-    # on points symmetric about 0 the best w in wx is 0, leaving the cost mean(x^4)
+    # on points symmetric about 0 the best w in wx is 0, leaving the cost mean(x^4): training
+    # gets there, and it is far from a fit
     xs = seed_hidden_layers.TRAIN_XS
+    best = sum(x**4 for x in xs) / len(xs)
     fit = seed_hidden_layers.perceptron(seed_hidden_layers.square)
-    assert fit.cost >= sum(x**4 for x in xs) / len(xs) - 1e-9
+    assert fit.parameters == [pytest.approx(0.0, abs=1e-9)]
+    assert fit.cost == pytest.approx(best, rel=1e-9)
+    assert best > 0.2
 
 
 def test_a_hidden_layer_without_nonlinearity_is_still_a_line() -> None:
-    # the best line through the symmetric points is the flat mean: its cost is var(x^2)
+    # the best line through the symmetric points is the flat mean: its cost is var(x^2);
+    # a stack of linear layers is a line, so training ends there, far from a fit
     squares = [x * x for x in seed_hidden_layers.TRAIN_XS]
     mean = sum(squares) / len(squares)
     variance = sum((s - mean) ** 2 for s in squares) / len(squares)
-    fit = seed_hidden_layers.network(seed_hidden_layers.square, "linear", steps=50)
-    assert fit.cost >= variance - 1e-9
+    fit = seed_hidden_layers.network(seed_hidden_layers.square, "linear")
+    assert fit.cost == pytest.approx(variance, rel=1e-9)
+    assert variance > 0.1
 
 
 def test_a_tanh_hidden_layer_learns_x_squared() -> None:

@@ -107,7 +107,7 @@ def test_the_dot_text_is_identical_in_another_process() -> None:
         capture_output=True,
         text=True,
         check=True,
-        env={"PYTHONHASHSEED": "12345", "PATH": ""},
+        env={"PYTHONHASHSEED": "12345", "PATH": "", "PYTHONDONTWRITEBYTECODE": "1"},
         cwd=Path(__file__).resolve().parent.parent,
     )
     assert other.stdout == draw_dot(neuron()).source
@@ -237,7 +237,9 @@ def test_svg_shows_the_numbers_by_either_renderer(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     need_dot()
-    with_dot = svg_texts(render_bytes(draw_dot(neuron()), "svg"))
+    with monkeypatch.context() as only_dot:
+        hide_pygraphviz(only_dot)  # so this picture can only come from `dot`
+        with_dot = svg_texts(render_bytes(draw_dot(neuron()), "svg"))
     hide_dot(monkeypatch, tmp_path)
     without_dot = svg_texts(render_bytes(draw_dot(neuron()), "svg"))
     for texts in (with_dot, without_dot):
