@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from micrograd_like import Value
 
 NAMES = ("x", "y", "z")
-SYMBOLS = {name: sympy.Symbol(name) for name in NAMES}
+SYMBOLS = {name: sympy.Symbol(name, real=True) for name in NAMES}  # real: quick assumptions
 Pair = tuple[Value, sympy.Expr]  # the same subexpression in the engine and in sympy
 
 
