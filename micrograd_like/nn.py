@@ -194,9 +194,13 @@ def _generator(seed: Seed) -> random.Random | None:
 class Neuron(Module):
     """One neuron: a = f(w . x + b), with `nin` weights `w` and a bias `b`.
 
-    `nonlin=True` (micrograd's flag) means ReLU, `False` means linear; `activation` ("relu",
-    "tanh", "sigmoid" or "linear") overrides it. The weights are drawn uniformly from
-    (-limit, limit), the bias starts at 0:
+    `activation` ("relu", "tanh", "sigmoid" or "linear") is the one setting; micrograd's flag
+    `nonlin` is a view of it: `nonlin` is True unless the neuron is linear. At construction,
+    `nonlin=True` means ReLU and `False` linear, and an explicit `activation` wins over it. Both
+    can be changed later and the next call uses them, as in micrograd: `neuron.nonlin = False`
+    makes the neuron linear, `neuron.nonlin = True` makes a linear neuron ReLU (a tanh or
+    sigmoid neuron stays as it is), `neuron.activation = "tanh"` switches to tanh. The weights
+    are drawn uniformly from (-limit, limit), the bias starts at 0:
 
     - `init="uniform"`: limit 1, micrograd's choice;
     - `init="xavier"`: limit sqrt(6 / (nin + fan_out)) (Glorot), for tanh and sigmoid;
@@ -224,8 +228,7 @@ class Neuron(Module):
         _check_count("Neuron: fan_out", fan_out)
         if activation is None:
             activation = "relu" if nonlin else "linear"
-        self.activation = _check_activation("Neuron", activation)
-        self.nonlin = activation != "linear"
+        self.activation = activation
         if init not in INITS:
             raise ValueError(f"Neuron: init must be one of {list(INITS)}, got {init!r}")
         if not isinstance(label, str):
@@ -237,7 +240,28 @@ class Neuron(Module):
         self.label = label
         self.w = [Parameter(uniform(-bound, bound), f"{label}.w{i}") for i in range(1, nin + 1)]
         self.b = Parameter(0.0, f"{label}.b")
-        self._activate = ACTIVATIONS[activation]
+
+    @property
+    def activation(self) -> str:
+        """The activation function's name; setting it changes what the next call computes."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, activation: str) -> None:
+        self._activation = _check_activation("Neuron", activation)
+        self._activate = ACTIVATIONS[self._activation]  # looked up once here, not per call
+
+    @property
+    def nonlin(self) -> bool:
+        """micrograd's flag: True unless the neuron is linear."""
+        return self._activation != "linear"
+
+    @nonlin.setter
+    def nonlin(self, nonlin: bool) -> None:
+        if not nonlin:
+            self.activation = "linear"
+        elif self._activation == "linear":
+            self.activation = "relu"  # micrograd's only nonlinearity
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         try:
@@ -366,10 +390,13 @@ class MLP(Module):
         ]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        # each layer's activations are the next layer's inputs (a list even for one neuron)
+        """Each layer's activations are the next layer's inputs. Every entry of `layers` is
+        called, so a layer of your own (anything callable with `parameters()`) can be appended
+        or swapped in; a layer's bare `Value` (one neuron) is passed on as a list of one."""
+        out: Sequence[Value | float] | Value = x
         for layer in self.layers:
-            x = [neuron(x) for neuron in layer.neurons]
-        return x[0] if len(x) == 1 else x  # type: ignore[return-value]
+            out = layer([out] if isinstance(out, Value) else out)
+        return out  # type: ignore[return-value]
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
@@ -383,5 +410,8 @@ class MLP(Module):
         }
 
     def __repr__(self) -> str:
-        activations = [layer.neurons[0].activation for layer in self.layers]
+        activations = [
+            layer.neurons[0].activation if isinstance(layer, Layer) else type(layer).__name__
+            for layer in self.layers
+        ]
         return f"MLP({self.nin}, {self.nouts}, activations={activations})"
