@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "micrograd_like needs Python 3.10 or newer; found " + sys.version.split()[0])'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,render,demos]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,render,demos,notebook]"
 	@touch $(STAMP)
 
 demo: $(STAMP)

@@ -11,8 +11,12 @@ bundled in pygraphviz's wheels (the `render` extra), so a fresh machine needs no
 from __future__ import annotations
 
 import html
+import os
 import shutil
 import subprocess
+import sys
+import tempfile
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -41,7 +45,7 @@ HIGHLIGHT_EDGE = {"color": HIGHLIGHT, "penwidth": "2.5"}
 NO_RENDERER = (
     "cannot render the graph: no Graphviz found. Either install Graphviz so that `dot` is on "
     "the PATH (apt install graphviz, brew install graphviz, winget install graphviz), or install "
-    "pygraphviz, whose wheels bundle Graphviz: pip install 'micrograd-like[render]'"
+    "pygraphviz, whose wheels bundle Graphviz: python -m pip install pygraphviz"
 )
 
 
@@ -234,7 +238,31 @@ def render_bytes(graph: graphviz.Digraph, format: str) -> bytes:
         import pygraphviz
     except ImportError:
         raise RendererNotFound(NO_RENDERER) from None
-    return bytes(pygraphviz.AGraph(string=source).draw(format=format, prog="dot"))
+    # The bundled Fontconfig writes its complaints about the machine's font configuration
+    # ("Fontconfig error: Cannot load default config file") straight to file descriptor 2,
+    # which a terminal or a notebook shows; the picture is fine. Catch the C library's stderr
+    # for the duration of the draw and pass on everything but those lines.
+    with _FD2_LOCK, tempfile.TemporaryFile() as caught:
+        sys.stderr.flush()
+        try:
+            saved = os.dup(2)
+        except OSError:  # no stderr at all: nothing to keep clean
+            return bytes(pygraphviz.AGraph(string=source).draw(format=format, prog="dot"))
+        os.dup2(caught.fileno(), 2)
+        try:
+            picture = bytes(pygraphviz.AGraph(string=source).draw(format=format, prog="dot"))
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        caught.seek(0)
+        said = caught.read().decode(errors="replace").splitlines()
+    kept = [line for line in said if not line.startswith("Fontconfig ")]
+    if kept:
+        print("\n".join(kept), file=sys.stderr)
+    return picture
+
+
+_FD2_LOCK = threading.Lock()  # one draw at a time borrows file descriptor 2
 
 
 def save_graph(root: Value, path: str | Path, **draw_dot_options: Any) -> Path:

@@ -251,7 +251,7 @@ def test_with_no_renderer_the_error_names_both_fixes(
 ) -> None:
     hide_dot(monkeypatch, tmp_path)
     hide_pygraphviz(monkeypatch)
-    with pytest.raises(RendererNotFound, match=r"`dot` is on the PATH.*micrograd-like\[render\]"):
+    with pytest.raises(RendererNotFound, match=r"`dot` is on the PATH.*pip install pygraphviz"):
         render_bytes(draw_dot(neuron()), "svg")
 
 
