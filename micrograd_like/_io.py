@@ -1,45 +1,216 @@
-"""Atomic file writes: a temporary file in the same folder, then a rename. A crash mid-write
-leaves the previous file intact, never a half-written one."""
+"""The one place where the package touches files: a safe writer and a safe reader.
+
+Writing (`atomic_write_bytes`, `atomic_write_text`) goes through a temporary file beside the
+target, flushed to disk, then renamed onto it: the target is always either the old file or the
+new one, never half of each. Reading (`read_regular_file`) refuses anything but a regular file
+of bounded size before reading a byte. Every error is an `OSError` (or `FileTooLargeError` for a
+file over the size limit) whose message names the path the caller gave, never a temporary file.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import secrets
 import stat
-import tempfile
+from numbers import Integral
 from pathlib import Path
+
+TEMP_MARK = ".micrograd-like-"
+"""Every temporary file is named `.<target name>.micrograd-like-<random>.tmp`."""
+
+
+class FileTooLargeError(ValueError):
+    """A file larger than the `max_bytes` its reader allows."""
+
+
+_REASONS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EROFS: "the file system is read-only",
+    errno.EBUSY: "the file is busy (in use by the system, for example a mount point)",
+    errno.EISDIR: "it is a folder",
+    errno.ENOTDIR: "a part of the path is not a folder",
+    errno.ENOENT: "no such file",
+    errno.ENAMETOOLONG: "the file name is too long",
+    errno.ELOOP: "too many levels of symbolic links (a symlink loop?)",
+}
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write `data` to `path` atomically and return the path."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"cannot write {target}: the folder {folder} does not exist")
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        # mkstemp makes the file private (0600); give it the mode a plain open() would have:
-        # the old file's mode when replacing one, else read-write for all less the umask
-        os.chmod(tmp_name, _mode_of(target))
-        with os.fdopen(fd, "wb") as tmp:
-            tmp.write(data)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return target
+    """Write `data` to `path` atomically and return `Path(path)`.
 
-
-def _mode_of(target: Path) -> int:
+    - A symlink is followed: the file it points to is replaced and the link stays a link. A
+      dangling link creates its target, as `open(path, "w")` would.
+    - The target must be a regular file or not exist yet: a folder (`IsADirectoryError`), a
+      device, a FIFO or a socket (`OSError`) is refused, and so is a write-protected file
+      (`PermissionError`): one you could not open for writing, or one with no write permission
+      bit at all (`chmod a-w`), which is refused even for root.
+    - A replaced file keeps its permission bits (and its owner and group where allowed); a new
+      file gets the mode `open()` would give it (0o666 less the umask).
+    - The bytes go to `.<name>.micrograd-like-<random>.tmp` in the target's folder, are flushed
+      to disk, and the temporary file is renamed onto the target. On any error, Ctrl-C
+      (`KeyboardInterrupt`) included, the temporary file is removed and the target is untouched.
+    - A hard kill (SIGKILL, power loss) during the write can leave one such temporary file
+      behind; the target itself is then the old file or the new one. Leftovers are safe to
+      delete: `find . -name '.*.micrograd-like-*.tmp'`.
+    - The target gets a new inode: other hard links to the old file keep the old bytes.
+    """
+    where = _checked_path(path)
+    if not isinstance(data, (bytes, bytearray)):
+        raise TypeError(f"cannot write {where}: data must be bytes, got {type(data).__name__}")
+    target = Path(os.path.realpath(where))  # the file at the end of any chain of symlinks
+    folder = target.parent
     try:
-        return stat.S_IMODE(target.stat().st_mode)
+        old: os.stat_result | None = os.stat(target)
     except FileNotFoundError:
-        umask = os.umask(0)  # the only way to read the umask is to set it, then set it back
-        os.umask(umask)
-        return 0o666 & ~umask
+        old = None
+    except OSError as error:
+        raise _reworded(error, "write", where) from None
+    if old is None and not folder.is_dir():
+        raise FileNotFoundError(f"cannot write {where}: the folder {folder} does not exist")
+    if old is not None:
+        _check_writable(where, target, old)
+    tmp_name: str | None = None
+    try:
+        # a new file gets the mode open() would give it (0o666 less the umask); a replaced one
+        # starts private and gets the old file's owner and mode once it is ours
+        fd, tmp_name = _new_temp_file(folder, target.name, 0o666 if old is None else 0o600)
+        try:
+            if old is not None:
+                if hasattr(os, "fchown"):
+                    with contextlib.suppress(OSError):  # only root may give a file away
+                        os.fchown(fd, old.st_uid, old.st_gid)
+                os.chmod(tmp_name, stat.S_IMODE(old.st_mode))  # after chown: it clears set-id
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp_name, target)
+        tmp_name = None
+    except BaseException as error:
+        if tmp_name is not None:
+            Path(tmp_name).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            step = "" if tmp_name else f" (creating a temporary file in {folder})"
+            raise _reworded(error, "write", where, step) from None
+        raise
+    return where
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write `text` (UTF-8) to `path` atomically and return the path."""
+    """Write `text` (UTF-8) to `path` atomically, as `atomic_write_bytes`, and return the path."""
+    if not isinstance(text, str):
+        raise TypeError(f"cannot write {path}: text must be a str, got {type(text).__name__}")
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def read_regular_file(path: str | os.PathLike[str], max_bytes: int) -> bytes:
+    """The bytes of the regular file at `path` (symlinks followed), at most `max_bytes` of them.
+
+    Refuses, before reading a byte: a missing file (`FileNotFoundError`), a folder
+    (`IsADirectoryError`), a FIFO, device or socket (`OSError`; a FIFO would block forever and
+    `/dev/zero` never ends), and a file larger than `max_bytes` (`FileTooLargeError`, a
+    `ValueError`).
+    """
+    where = _checked_path(path)
+    if not isinstance(max_bytes, Integral) or isinstance(max_bytes, bool):
+        raise TypeError(f"max_bytes must be an int, got {type(max_bytes).__name__}: {max_bytes!r}")
+    if max_bytes < 0:
+        raise ValueError(f"max_bytes must be >= 0, got {max_bytes!r}")
+    try:
+        info = os.stat(where)
+    except OSError as error:
+        raise _reworded(error, "read", where) from None
+    size = _regular_size(where, info, "read")
+    if size > max_bytes:
+        raise FileTooLargeError(_too_large(where, size, max_bytes))
+    try:  # O_NONBLOCK: should a FIFO replace the file after the check, opening it won't block
+        fd = os.open(where, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as error:
+        raise _reworded(error, "read", where) from None
+    with open(fd, "rb") as file:
+        _regular_size(where, os.fstat(fd), "read")  # the file we opened, not the one we saw
+        try:
+            data = file.read(int(max_bytes) + 1)
+        except OSError as error:
+            raise _reworded(error, "read", where) from None
+    if len(data) > max_bytes:  # it grew after the check
+        raise FileTooLargeError(_too_large(where, len(data), max_bytes))
+    return data
+
+
+def _checked_path(path: object) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}: {path!r}")
+    where = Path(path)
+    if "\0" in str(where):
+        raise ValueError(f"path must not contain a NUL character, got {str(where)!r}")
+    return where
+
+
+def _regular_size(where: Path, info: os.stat_result, action: str) -> int:
+    """The size of a regular file; anything else is refused with an error naming `where`."""
+    mode = info.st_mode
+    if stat.S_ISREG(mode):
+        return info.st_size
+    kinds = [
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    if stat.S_ISDIR(mode):
+        raise _error(errno.EISDIR, f"cannot {action} {where}: it is a folder")
+    kind = next((name for test, name in kinds if test(mode)), "a special file")
+    raise OSError(f"cannot {action} {where}: it is {kind}, not a regular file")
+
+
+def _check_writable(where: Path, target: Path, old: os.stat_result) -> None:
+    """Refuse what `open(where, "w")` would refuse, and files with no write bit at all."""
+    _regular_size(where, old, "write")
+    mode = stat.S_IMODE(old.st_mode)
+    if mode & 0o222 and os.access(target, os.W_OK):
+        return
+    why = "the file is read-only" if not mode & 0o222 else "permission denied"
+    raise _error(errno.EACCES, f"cannot write {where}: {why} (mode {mode:#o})")
+
+
+def _new_temp_file(folder: Path, name: str, mode: int) -> tuple[int, str]:
+    """A new file `.<name>.micrograd-like-<random>.tmp` in `folder`, open for writing."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp_name = str(folder / f".{name[:50]}{TEMP_MARK}{secrets.token_hex(4)}.tmp")
+        with contextlib.suppress(FileExistsError):  # 1 chance in 4 billion: draw again
+            return os.open(tmp_name, flags, mode), tmp_name
+    raise _error(errno.EEXIST, f"no free temporary file name in {folder}")
+
+
+def _too_large(where: Path, size: int, max_bytes: int) -> str:
+    return (
+        f"cannot read {where}: it holds {size:,} bytes or more, over the limit "
+        f"max_bytes={max_bytes:,} (pass a larger max_bytes if you trust the file)"
+    )
+
+
+def _reworded(error: OSError, action: str, where: Path, step: str = "") -> OSError:
+    """The same kind of error (same class and errno), with a message naming the user's path."""
+    reason = _REASONS.get(error.errno or 0) or error.strerror or str(error)
+    message = f"cannot {action} {where}: {reason}{step}"
+    if not error.errno:  # raised without an errno (by a test's stand-in, say): keep its class
+        return type(error)(message)
+    return _error(error.errno, message)
+
+
+def _error(number: int, message: str) -> OSError:
+    """The OSError subclass Python picks for errno `number` (PermissionError for EACCES, ...),
+    with `message` alone as its text (no "[Errno 13]" prefix)."""
+    error = type(OSError(number, ""))(message)
+    error.errno = number
+    return error

@@ -22,7 +22,7 @@ from numbers import Real
 from operator import mul
 from pathlib import Path
 
-from micrograd_like._io import atomic_write_text
+from micrograd_like._io import FileTooLargeError, atomic_write_text, read_regular_file
 from micrograd_like.engine import Value
 
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
@@ -34,6 +34,8 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
 INITS = ("uniform", "xavier", "he")
 CHECKPOINT_FORMAT = "micrograd_like.checkpoint"
 CHECKPOINT_VERSION = 1
+CHECKPOINT_MAX_BYTES = 64 * 2**20
+"""`Module.load` refuses larger files unless given a larger `max_bytes`."""
 
 Seed = int | random.Random | None
 
@@ -93,24 +95,38 @@ class Module:
         }
         atomic_write_text(path, json.dumps(checkpoint, indent=1) + "\n")
 
-    def load(self, path: str | os.PathLike[str]) -> None:
+    def load(self, path: str | os.PathLike[str], *, max_bytes: int = CHECKPOINT_MAX_BYTES) -> None:
         """Restore the parameters saved by `save`, after checking the whole file.
 
-        Raises `FileNotFoundError` for a missing file and `CheckpointError` (a `ValueError`)
-        naming the file and the problem for anything else: malformed or truncated JSON, another
-        format or version, a different architecture, missing or extra parameters, or a value
-        that is not a finite number. Nothing is assigned unless everything checks out.
+        Raises `CheckpointError` (a `ValueError`) naming the file and the problem for anything
+        wrong with its content: not UTF-8, malformed or truncated JSON, a duplicated key, NaN or
+        Infinity, an integer of more than 4,300 digits, another format or version, a different
+        architecture, missing or extra parameters, a value that is not a finite number, or more
+        than `max_bytes` bytes (64 MiB by default: over a million parameters). A path that
+        is not a readable regular file raises the `OSError` that says so
+        (`FileNotFoundError`, `IsADirectoryError`, `PermissionError`, or `OSError` for a
+        FIFO, device or socket), before anything is read. Nothing is assigned unless
+        everything checks out.
         """
+        try:
+            data = read_regular_file(path, max_bytes)
+        except FileTooLargeError as error:
+            raise CheckpointError(str(error)) from None
         where = Path(path)
         try:
-            text = where.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise FileNotFoundError(f"cannot load checkpoint {where}: no such file") from None
+            text = data.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise CheckpointError(f"{where}: not a text file ({error})") from None
+            raise CheckpointError(f"{where}: not a text file (not UTF-8: {error})") from None
         try:
-            checkpoint = json.loads(text, parse_constant=_reject_constant)
-        except (json.JSONDecodeError, CheckpointError, RecursionError) as error:
+            checkpoint = json.loads(
+                text,
+                parse_constant=_reject_constant,
+                parse_int=_bounded_int,
+                object_pairs_hook=_unique_keys,
+            )
+        except CheckpointError as error:
+            raise CheckpointError(f"{where}: {error}") from None
+        except (ValueError, RecursionError) as error:
             raise CheckpointError(
                 f"{where}: not valid JSON, truncated or malformed ({error})"
             ) from None
@@ -166,6 +182,26 @@ class Module:
 def _reject_constant(name: str) -> float:
     """json.loads hook: NaN and Infinity are not numbers a checkpoint may hold."""
     raise CheckpointError(f"{name} is not a finite number")
+
+
+def _bounded_int(digits: str) -> int:
+    """json.loads hook: Python's own default limit on integer digits (4300), whatever
+    sys.set_int_max_str_digits says: converting a huge integer takes time quadratic in its
+    length, and a checkpoint's integers are small (a version, layer sizes)."""
+    n = len(digits.lstrip("-"))
+    if n > 4300:
+        raise CheckpointError(f"an integer of {n:,} digits (more than 4,300)")
+    return int(digits)
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """json.loads hook: a key written twice is an error, not "the last one wins"."""
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise CheckpointError(f"the key {key!r} appears twice in one object")
+        seen.add(key)
+    return dict(pairs)
 
 
 def _check_count(what: str, n: object) -> None:

@@ -189,7 +189,7 @@ def test_a_bad_checkpoint_is_rejected_and_changes_nothing(case: str, tmp_path: P
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     model = MLP(2, [1], seed=0)
     before = weights(model)
-    with pytest.raises(FileNotFoundError, match=r"cannot load checkpoint .*nope\.json: no such"):
+    with pytest.raises(FileNotFoundError, match=r"cannot read .*nope\.json: no such file"):
         model.load(tmp_path / "nope.json")
     assert weights(model) == before
 
