@@ -1,5 +1,8 @@
 """The command line: `python -m micrograd_like graph EXPR NAME=VALUE... [-o PATH]`, also
-installed as `micrograd-like`. Any error prints one line on stderr and exits with status 2."""
+installed as `micrograd-like`. Any error prints one line on stderr and exits with status 2.
+
+An expression may start with a minus sign (`graph -x+1 x=2`): anything after `graph` that
+starts with `-` but is not one of its options is taken for the expression."""
 
 from __future__ import annotations
 
@@ -9,14 +12,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from micrograd_like import __version__
 from micrograd_like.engine import Value
 from micrograd_like.expr import (
     FUNCTIONS,
     MAX_EXPONENT,
     MAX_LENGTH,
+    ExpressionError,
     parse_assignments,
     parse_expression,
 )
+from micrograd_like.view import GraphView
 from micrograd_like.viz import RANKDIRS, SUFFIX_FORMATS, save_graph
 
 PROG = "micrograd-like"
@@ -56,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         "expression and print its partial derivatives.",
         epilog=f'example: {PROG} graph "2*x**2 + 3*x*y + y**3" x=1 y=2 -o graph.svg',
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     graph = commands.add_parser(
         "graph",
@@ -83,14 +90,56 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The graph subcommand's options, and those of them that take a value.
+OPTIONS = ("-o", "--output", "--no-grad", "--rankdir", "-h", "--help")
+TAKES_VALUE = ("-o", "--output", "--rankdir")
+
+
+def _expression_first(argv: Sequence[str]) -> list[str]:
+    """`argv` with an expression that starts with `-` (`-x+1`) marked as an argument, not an
+    option: a leading space, which the parser strips again. Options of `graph` are left alone."""
+    args = list(argv)
+    if "graph" not in args or "--" in args:
+        return args
+    after_value = False
+    for i in range(args.index("graph") + 1, len(args)):
+        arg = args[i]
+        if after_value:
+            after_value = False
+        elif arg in TAKES_VALUE:
+            after_value = True
+        elif arg.startswith("-") and not _is_option(arg):
+            args[i] = " " + arg
+    return args
+
+
+def _is_option(arg: str) -> bool:
+    """`--output=g.svg`, `-og.svg` and the options themselves."""
+    name = arg.split("=", 1)[0]
+    return name in OPTIONS or (arg.startswith("-o") and not arg.startswith("--") and len(arg) > 2)
+
+
+def _check_split(values: Sequence[str], expression: str) -> None:
+    """An assignment that is not one, where the shell split an unquoted expression
+    (`graph 2*x + 1 x=1`): say to quote it."""
+    stray = [value for value in values if "=" not in value]
+    if stray:
+        whole = " ".join([expression, *stray])
+        raise ExpressionError(
+            f"{stray[0]!r} is not NAME=VALUE: if it is part of the expression, the shell split "
+            f'it at the spaces; quote the whole expression: {PROG} graph "{whole}" ...'
+        )
+
+
 def _check_finite(out: Value, field: str) -> None:
     """An infinity (x * 1e308 * 10) or a NaN is an error naming the first op that made it."""
-    order = out.topological_order()
+    view = GraphView(out)
+    order = view.order
     for node in order if field == "data" else reversed(order):  # where the trouble starts
         number = getattr(node, field)
         if not math.isfinite(number):
             inputs = ", ".join(repr(each.data) for each in node.inputs)
-            name = f"{node.op}({inputs})" if node.op else node.label
+            name = f"{view.name(node)} = {node.op}({inputs})" if node.op else view.name(node)
             what = "value" if field == "data" else "gradient"
             raise ArithmeticError(
                 f"{name} has the {what} {number!r}: the numbers are too large for a float"
@@ -98,6 +147,7 @@ def _check_finite(out: Value, field: str) -> None:
 
 
 def _graph(args: argparse.Namespace) -> None:
+    _check_split(args.values, args.expression.strip())
     expression = parse_expression(args.expression)
     values = parse_assignments(args.values)
     out, leaves = expression.evaluate(values)
@@ -121,7 +171,7 @@ def _graph(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with `argv` (default: sys.argv[1:]); return the exit status."""
     try:
-        args = _parser().parse_args(argv)
+        args = _parser().parse_args(_expression_first(sys.argv[1:] if argv is None else argv))
         _graph(args)
     except SystemExit as exit:  # --help
         return int(exit.code or 0)

@@ -1,32 +1,36 @@
 """A safe parser for the command line's expressions, such as `2*x**2 + 3*x*y + y**3`.
 
 Python's own `ast` reads the text; a whitelist then accepts only numbers, variable names,
-`+ - * / **`, unary `-` and `+`, parentheses and one-argument calls of exp, log, tanh, sigmoid
-and relu. Nothing is ever passed to `eval`: the accepted tree is walked and each node becomes
-a Value op, so the result is a computational graph ready for `backward()`.
+`+ - * / **`, unary `-` and `+`, parentheses and one-argument calls of the engine's
+one-input functions (exp, log, tanh, sigmoid, relu, ...: every op registered in
+`engine.OP_FORMULAS` that is a method of Value). Nothing is ever passed to `eval`: the accepted
+tree is walked and each node becomes a Value op, so the result is a computational graph ready
+for `backward()`. Common slips get a hint: `x^2` (write `x**2`), `2x` (write `2*x`), `tahn(x)`
+(did you mean tanh?).
 """
 
 from __future__ import annotations
 
 import ast
+import difflib
 import keyword
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from micrograd_like.engine import Value
+from micrograd_like.engine import OP_FORMULAS, Value
 
 MAX_LENGTH = 1000  # characters
 MAX_DEPTH = 100  # levels of the syntax tree (x + x + ... nests one level per term)
 MAX_NODES = 300  # numbers, names and operations
 MAX_EXPONENT = 100  # |n| for a constant exponent x ** n
 
+# The engine's one-input ops that are methods of Value, from its one registry of ops.
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
-    "exp": Value.exp,
-    "log": Value.log,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
+    op: getattr(Value, op)
+    for op, (_, local) in OP_FORMULAS.items()
+    if op.isidentifier() and len(local) == 1 and callable(getattr(Value, op, None))
 }
 
 OPERATORS: dict[type[ast.operator], Callable[[Value, Value | float], Value]] = {
@@ -146,7 +150,7 @@ def parse_expression(text: str) -> Expression:
     except SyntaxError as error:
         column = error.offset or 1
         raise ExpressionError(
-            f"{error.msg} (column {column}: {text[column - 1 : column + 19]!r})"
+            f"{error.msg} (column {column}: {text[column - 1 : column + 19]!r}){_hint(text)}"
         ) from None
     except (ValueError, RecursionError, MemoryError):
         raise ExpressionError("the expression cannot be parsed (null bytes or too deep)") from None
@@ -186,9 +190,12 @@ def parse_expression(text: str) -> Expression:
             check(node.args[0], depth + 1)
         else:
             what = REFUSED.get(type(node), type(node).__name__)
+            hint = ""
             if isinstance(node, (ast.UnaryOp, ast.BinOp)):
                 what = f"the operator {_operator_text(node)}"
-            raise ExpressionError(f"not allowed: {what} ({_where(text, node)})")
+                if isinstance(node.op, ast.BitXor):
+                    hint = "; for a power write ** (x**2), ^ is not a power in Python"
+            raise ExpressionError(f"not allowed: {what} ({_where(text, node)}){hint}")
 
     check(tree, 1)
     return Expression(text, tree, tuple(names))
@@ -247,9 +254,28 @@ def _check_exponent(text: str, exponent: ast.expr) -> None:
         )
 
 
+_NUMBER_THEN_NAME = re.compile(r"(?<![\w.])(\d+(?:\.\d*)?)([A-Za-z_]\w*)")
+
+
+def _hint(text: str) -> str:
+    """A hint for a syntax error a learner often makes: `2x` for `2*x`."""
+    match = _NUMBER_THEN_NAME.search(text)
+    if match and not re.fullmatch(r"[eE][+-]?\d*|j|J", match.group(2)):
+        number, name = match.groups()
+        return f"; for a product write {number}*{name}, not {number}{name}"
+    return ""
+
+
 def _check_call(text: str, node: ast.Call) -> None:
     if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-        raise ExpressionError(f"only {', '.join(FUNCTIONS)} can be called ({_where(text, node)})")
+        hint = ""
+        if isinstance(node.func, ast.Name):
+            close = difflib.get_close_matches(node.func.id, FUNCTIONS, n=1, cutoff=0.6)
+            if close:
+                hint = f"; did you mean {close[0]}?"
+        raise ExpressionError(
+            f"only {', '.join(FUNCTIONS)} can be called ({_where(text, node)}){hint}"
+        )
     if len(node.args) != 1 or node.keywords:
         raise ExpressionError(f"{node.func.id} takes exactly one argument ({_where(text, node)})")
 

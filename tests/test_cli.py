@@ -40,8 +40,8 @@ def test_writes_the_graph_in_the_suffix_format(
     assert capsys.readouterr().out.endswith(f"wrote {target}\n")
     svg = target.read_text()
     assert svg.startswith("<?xml")
-    assert "data 16.0000" in svg
-    assert "grad 15.0000" in svg
+    assert "data 16.0" in svg
+    assert "grad 15.0" in svg
 
 
 def test_no_grad_prints_the_value_and_draws_the_forward_pass(
@@ -147,3 +147,38 @@ def test_runs_as_python_dash_m(tmp_path: Path) -> None:
     )
     assert (run.returncode, run.stdout) == (0, f"value  16\nd/dx   10\nd/dy   15\nwrote {target}\n")
     assert target.read_bytes().startswith(b"\x89PNG")
+
+
+# ---- hints for the usual slips
+
+
+@pytest.mark.parametrize(
+    ("arguments", "hint"),
+    [
+        (["x^2", "x=1"], "for a power write ** (x**2)"),
+        (["tahn(x)", "x=1"], "did you mean tanh?"),
+        (["2x + 1", "x=1"], "for a product write 2*x, not 2x"),
+        (["2*x", "+", "1", "x=1"], 'quote the whole expression: micrograd-like graph "2*x + 1"'),
+    ],
+)
+def test_a_usual_slip_gets_a_hint(
+    arguments: list[str], hint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert hint in refused(capsys, ["graph", *arguments])
+
+
+def test_an_expression_may_start_with_a_minus_sign(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "g.svg"
+    assert main(["graph", "-x+1", "x=2", "-o", str(target), "--rankdir", "TB"]) == 0
+    out, _ = capsys.readouterr()
+    assert out == f"value  -1\nd/dx   -1\nwrote {target}\n"  # -2 + 1 and d(-x + 1)/dx, by hand
+    assert target.exists()
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from micrograd_like import __version__
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"micrograd-like {__version__}\n"

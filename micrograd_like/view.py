@@ -1,0 +1,163 @@
+"""The graph as readers see it: one `GraphView` per root, computed once.
+
+Drawings, the backward steps, `explain()`, the page, the command line and the anomaly messages all
+need the same few things about a graph: the order of its nodes, an id for each, a name a learner
+can find in the picture and in the text, what part each node plays, and how its numbers are
+written. They all take them from here; nobody works them out again.
+
+- **order**: `root.topological_order()`, inputs before the nodes that use them, the root last.
+- **id**: `n{i}`, `i` the node's index in that order (`n4`); stable for the same graph.
+- **name**: the node's label, else its op word and index (`mul4` is the unlabelled `W * a_prev`
+  at index 4, `const3` an unlabelled number). The drawings print it in every box.
+- **role**: `root` (the node the view was made for, usually the cost); `parameter` (an
+  `nn.Parameter`: a weight or a bias, what training changes); `input` (a labelled leaf: an input
+  or a target); `constant` (an unlabelled leaf: a number lifted into the graph, as the 2 in
+  `2 * x`; label a leaf to make it an input); `intermediate` (every other node made by an op).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+from micrograd_like.engine import Value
+from micrograd_like.nn import Parameter
+
+ROLES = ("input", "constant", "parameter", "intermediate", "root")
+
+# The word an unlabelled node's name starts with, by op; ops not listed use their own name
+# (exp, log, tanh, ...). Powers with a number exponent (op "**2") are "pow" too.
+OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "neg": "neg"}
+
+# What each input of an op whose inputs do not commute is called, in order, in drawings.
+OPERAND_NAMES = {"-": ("a", "b"), "/": ("a", "b"), "**": ("base", "exp")}
+
+
+def op_word(op: str) -> str:
+    """The word for an op in node names: `mul` for `*`, `pow` for `**2`, `leaf` for ""."""
+    if not op:
+        return "leaf"
+    if op.startswith("**"):
+        return "pow"
+    return OP_WORDS.get(op, op)
+
+
+def format_number(x: float) -> str:
+    """A number as readers print it: 4 decimals, but a small value is never rounded to 0
+    (`1.2e-07`, not `0.0`), and infinities stay `inf`."""
+    rounded = round(x, 4)
+    return repr(rounded) if rounded != 0 or x == 0 else f"{x:.4g}"
+
+
+def count_nodes(root: Value, limit: int) -> int:
+    """How many nodes `root` depends on (itself included), counting no further than `limit + 1`,
+    so that refusing a huge graph takes no longer than drawing the largest accepted one."""
+    seen = {root}
+    stack = [root]
+    while stack and len(seen) <= limit:
+        for node in stack.pop().inputs:
+            if node not in seen:
+                seen.add(node)
+                stack.append(node)
+    return min(len(seen), limit + 1)
+
+
+@dataclass(frozen=True)
+class Notation:
+    """How derivatives are written: `partial` for an op's local derivative (∂mul4/∂W), `d` for
+    the root's gradient (dC/dW), `times` for a product."""
+
+    partial: str
+    times: str
+
+    def local(self, node: str, of: str) -> str:
+        """∂node/∂of: the op's local derivative, stored by the op in the forward pass."""
+        return f"{self.partial}{node}/{self.partial}{of}"
+
+    @staticmethod
+    def grad(root: str, of: str) -> str:
+        """d root / d of: the root's gradient with respect to a node."""
+        return f"d{root}/d{of}"
+
+
+UNICODE = Notation("∂", "×")
+ASCII = Notation("partial ", "*")
+
+
+def notation_for(stream: TextIO | None = None) -> Notation:
+    """`UNICODE` if `stream` (default: sys.stdout) can encode ∂ and ×, else `ASCII`, so that
+    printing a chain-rule line never fails on a console or a pipe limited to latin-1 or ASCII."""
+    stream = sys.stdout if stream is None else stream
+    encoding = getattr(stream, "encoding", None)
+    if encoding is None:  # a text buffer (io.StringIO, doctest): it holds any character
+        return UNICODE
+    try:
+        "∂×".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return ASCII
+    return UNICODE
+
+
+class GraphView:
+    """Everything a reader needs to know about the graph behind `root`, worked out once.
+
+    It reads the graph and never changes it (no `data`, no `grad`). Nodes made after the view
+    are not in it: make a new view for a new graph.
+    """
+
+    def __init__(self, root: Value) -> None:
+        if not isinstance(root, Value):
+            raise TypeError(f"GraphView: root must be a Value, got {type(root).__name__}: {root!r}")
+        self.root = root
+        self.order: tuple[Value, ...] = tuple(root.topological_order())
+        self._index = {node: i for i, node in enumerate(self.order)}
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._index
+
+    def index(self, node: Value) -> int:
+        """The node's position in `order`; `ValueError` if it is not in the graph."""
+        try:
+            return self._index[node]
+        except KeyError:
+            raise ValueError(f"{node!r} is not in the graph of {self.name(self.root)}") from None
+
+    def id(self, node: Value) -> str:
+        """The node's id in drawings and on the page: `n` and its index."""
+        return f"n{self.index(node)}"
+
+    def name(self, node: Value) -> str:
+        """The node's label, else its op word and index: `mul4`, `const3`."""
+        if node.label:
+            return node.label
+        word = "const" if self.role(node) == "constant" else op_word(node.op)
+        return f"{word}{self.index(node)}"
+
+    def role(self, node: Value) -> str:
+        """One of `ROLES`; see the module docstring for what each means."""
+        if node is self.root:
+            return "root"
+        if isinstance(node, Parameter):
+            return "parameter"
+        if node.op:
+            return "intermediate"
+        return "input" if node.label else "constant"
+
+    def roles(self) -> list[str]:
+        """The roles present in this graph, in the order of `ROLES`."""
+        present = {self.role(node) for node in self.order}
+        return [role for role in ROLES if role in present]
+
+    def operand_names(self, node: Value) -> tuple[str, ...]:
+        """What each input of `node` is called in drawings where the inputs do not commute
+        (`a` and `b` of `a - b`, `base` and `exp` of `base ** exp`); () where order is free."""
+        names = OPERAND_NAMES.get(node.op, ())
+        return names if len(names) == len(node.inputs) else ()
+
+    def leaves(self) -> list[Value]:
+        """The nodes made by no op, in order."""
+        return [node for node in self.order if not node.op]
