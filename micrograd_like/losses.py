@@ -8,39 +8,47 @@ every weight behind the outputs.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from functools import reduce
-from numbers import Real
+from numbers import Integral, Real
 from operator import add
 
 from micrograd_like.engine import Value
 
 
+def _items(name: str, what: str, xs: object) -> list[object]:
+    """The items of `xs`: a list, a tuple, a NumPy array or any other ordered collection."""
+    if isinstance(xs, (Value, Real, str, bytes, Mapping, Set)) or not isinstance(xs, Iterable):
+        raise TypeError(f"{name}: {what} must be a sequence, got {type(xs).__name__}: {xs!r}")
+    return list(xs)
+
+
 def _values(name: str, what: str, xs: Sequence[Value | float]) -> list[Value]:
     """The sequence `xs` as Values (numbers become constant leaves), with clear errors."""
-    if isinstance(xs, (Value, Real, str)) or not isinstance(xs, Sequence):
-        raise TypeError(f"{name}: {what} must be a sequence, got {type(xs).__name__}: {xs!r}")
-    if not xs:
+    items = _items(name, what, xs)
+    if not items:
         raise ValueError(f"{name}: {what} is empty")
-    out = []
-    for i, x in enumerate(xs):
-        if isinstance(x, Value):
-            out.append(x)
-        else:
-            out.append(Value(_number(name, f"{what}[{i}]", x)))
-    return out
+    return [
+        x if isinstance(x, Value) else Value(_number(name, f"{what}[{i}]", x))
+        for i, x in enumerate(items)
+    ]
 
 
 def _number(name: str, what: str, x: object) -> float:
-    if not isinstance(x, Real) or isinstance(x, bool) or not math.isfinite(x):
+    """`x` as a float: TypeError for what is not a real number, ValueError for NaN or inf."""
+    if not isinstance(x, Real) or isinstance(x, bool):
         raise TypeError(f"{name}: {what} must be a finite number, got {type(x).__name__}: {x!r}")
-    return float(x)
+    try:
+        number = float(x)
+    except OverflowError:  # an int too large for a float
+        raise ValueError(f"{name}: {what} must be a finite number, got a huge int") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{name}: {what} must be a finite number, got {x!r}")
+    return number
 
 
 def _numbers(name: str, what: str, xs: Sequence[float]) -> list[float]:
-    if isinstance(xs, (Value, Real, str)) or not isinstance(xs, Sequence):
-        raise TypeError(f"{name}: {what} must be a sequence, got {type(xs).__name__}: {xs!r}")
-    return [_number(name, f"{what}[{i}]", x) for i, x in enumerate(xs)]
+    return [_number(name, f"{what}[{i}]", x) for i, x in enumerate(_items(name, what, xs))]
 
 
 def _same_length(name: str, first: str, n1: int, second: str, n2: int) -> None:
@@ -110,6 +118,8 @@ def binary_cross_entropy(
     is computed as softplus(z) - y z, exact for any z and with the gradient sigmoid(z) - y.
     """
     name = "binary_cross_entropy"
+    if not isinstance(from_logits, bool):
+        raise TypeError(f"{name}: from_logits must be True or False, got {from_logits!r}")
     inputs = _values(name, "probabilities", probabilities)
     ys = _numbers(name, "targets", targets)
     _same_length(name, "probabilities", len(inputs), "targets", len(ys))
@@ -119,7 +129,7 @@ def binary_cross_entropy(
     if from_logits:
         costs = [_softplus(z) - y * z for z, y in zip(inputs, ys, strict=True)]
     else:
-        if not 0.0 < eps < 0.5:
+        if not 0.0 < _number(name, "eps", eps) < 0.5:
             raise ValueError(f"{name}: eps must be in (0, 0.5), got {eps!r}")
         for i, p in enumerate(inputs):
             if not 0.0 <= p.data <= 1.0:
@@ -167,11 +177,18 @@ def cross_entropy(logits: Sequence[Value | float], target: int | Sequence[float]
     zs = _values(name, "logits", logits)
     m = max(z.data for z in zs)
     lse = _total([(z - m).exp() for z in zs]).log() + m
-    if isinstance(target, int) and not isinstance(target, bool):
-        if not 0 <= target < len(zs):
-            raise ValueError(f"{name}: target class {target} is outside 0..{len(zs) - 1}")
-        return lse - zs[target]
-    ys = _numbers(name, "target", target)  # type: ignore[arg-type]
+    if isinstance(target, Integral) and not isinstance(target, bool):  # NumPy ints too
+        k = int(target)
+        if not 0 <= k < len(zs):
+            shown = k if k.bit_length() < 64 else "a huge int"
+            raise ValueError(f"{name}: target class {shown} is outside 0..{len(zs) - 1}")
+        return lse - zs[k]
+    if isinstance(target, (Real, str, bytes)) or not isinstance(target, Iterable):
+        raise TypeError(
+            f"{name}: target must be a class index (an int) or a list of class probabilities, "
+            f"got {type(target).__name__}: {target!r}"
+        )
+    ys = _numbers(name, "target", target)
     _same_length(name, "logits", len(zs), "target", len(ys))
     if min(ys) < 0 or abs(math.fsum(ys) - 1.0) > 1e-9:
         raise ValueError(f"{name}: target must be probabilities >= 0 that sum to 1, got {ys!r}")

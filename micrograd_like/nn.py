@@ -17,8 +17,8 @@ import json
 import math
 import os
 import random
-from collections.abc import Callable, Sequence
-from numbers import Real
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from numbers import Integral, Real
 from operator import mul
 from pathlib import Path
 
@@ -154,6 +154,11 @@ class Module:
             raise CheckpointError(f"{where}: 'parameters' must be an object of label: value")
         labels = [p.label for p in self.parameters()]
         known = set(labels)
+        if len(known) != len(labels):
+            twice = next(label for i, label in enumerate(labels) if label in labels[:i])
+            raise ValueError(
+                f"cannot load {where}: two parameters of this model share the label {twice!r}"
+            )
         missing = [label for label in labels if label not in saved]
         extra = [label for label in saved if label not in known]
         if missing or extra:
@@ -204,12 +209,23 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return dict(pairs)
 
 
-def _check_count(what: str, n: object) -> None:
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"{what} must be a positive int, got {n!r}")
+def _check_count(what: str, n: object) -> int:
+    """`n` as an int >= 1 (NumPy integers too): TypeError for another type, ValueError below 1."""
+    if not isinstance(n, Integral) or isinstance(n, bool):
+        raise TypeError(f"{what} must be a positive int, got {type(n).__name__}: {n!r}")
+    count = int(n)
+    if count < 1:
+        shown = count if count.bit_length() < 64 else "a huge negative int"
+        raise ValueError(f"{what} must be a positive int, got {shown}")
+    return count
 
 
 def _check_activation(owner: str, activation: object) -> str:
+    if not isinstance(activation, str):
+        raise TypeError(
+            f"{owner}: activation must be one of {list(ACTIVATIONS)}, "
+            f"got {type(activation).__name__}: {activation!r}"
+        )
     if activation not in ACTIVATIONS:
         raise ValueError(
             f"{owner}: activation must be one of {list(ACTIVATIONS)}, got {activation!r}"
@@ -222,8 +238,8 @@ def _generator(seed: Seed) -> random.Random | None:
     they differ); None means the global `random` module, micrograd's way."""
     if seed is None or isinstance(seed, random.Random):
         return seed
-    if isinstance(seed, int) and not isinstance(seed, bool):
-        return random.Random(seed)
+    if isinstance(seed, Integral) and not isinstance(seed, bool):  # NumPy integers too
+        return random.Random(int(seed))
     raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")
 
 
@@ -260,8 +276,8 @@ class Neuron(Module):
         label: str = "N1",
         fan_out: int = 1,
     ) -> None:
-        _check_count("Neuron: nin", nin)
-        _check_count("Neuron: fan_out", fan_out)
+        nin = _check_count("Neuron: nin", nin)
+        fan_out = _check_count("Neuron: fan_out", fan_out)
         if activation is None:
             activation = "relu" if nonlin else "linear"
         self.activation = activation
@@ -354,7 +370,9 @@ class Layer(Module):
         seed: Seed = None,
         **kwargs: object,
     ) -> None:
-        _check_count("Layer: nout", nout)
+        nin, nout = _check_count("Layer: nin", nin), _check_count("Layer: nout", nout)
+        if not isinstance(label, str):
+            raise TypeError(f"Layer: label must be a str, got {type(label).__name__}: {label!r}")
         rng = _generator(seed)
         self.nin, self.nout, self.label = nin, nout, label
         self.neurons = [
@@ -402,11 +420,16 @@ class MLP(Module):
         init: str = "uniform",
         seed: Seed = None,
     ) -> None:
-        _check_count("MLP: nin", nin)
-        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
-            raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        for n in nouts:
-            _check_count("MLP: every layer size in nouts", n)
+        nin = _check_count("MLP: nin", nin)
+        if isinstance(nouts, (str, bytes, Mapping, Set)) or not isinstance(nouts, Iterable):
+            raise TypeError(
+                f"MLP: nouts must be a list of layer sizes, got {type(nouts).__name__}: {nouts!r}"
+            )
+        nouts = [_check_count("MLP: every layer size in nouts", n) for n in nouts]
+        if not nouts:
+            raise ValueError("MLP: nouts must be a non-empty list of layer sizes, got []")
+        if init not in INITS:
+            raise ValueError(f"MLP: init must be one of {list(INITS)}, got {init!r}")
         _check_activation("MLP", activation)
         _check_activation("MLP", output_activation)
         rng = _generator(seed)

@@ -3,6 +3,10 @@
 `step()` reads each parameter's `grad` (filled by `cost.backward()`) and sets its `data`
 directly, so an update records no graph. The learning rate `lr` is a number or a function of
 the step index (0, 1, 2, ...), such as micrograd's decay `lambda k: 1.0 - 0.9 * k / 100`.
+
+A step is all or nothing: it works out every new weight (and the optimizer's running
+averages) first, and if any gradient or any result is NaN or infinite it raises
+`FloatingPointError` naming the parameter and the numbers, with nothing changed.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
+from numbers import Real
+from typing import cast
 
 from micrograd_like.engine import Value
 
@@ -22,6 +28,12 @@ class Optimizer(ABC):
 
     def __init__(self, params: Iterable[Value], lr: LearningRate) -> None:
         name = type(self).__name__
+        if isinstance(params, (Value, str)) or not isinstance(params, Iterable):
+            hint = "; pass model.parameters()" if hasattr(params, "parameters") else ""
+            raise TypeError(
+                f"{name}: params must be an iterable of Values (such as model.parameters()), "
+                f"got {type(params).__name__}{hint}"
+            )
         self.params = list(params)
         if not self.params:
             raise ValueError(f"{name}: got no parameters to optimize")
@@ -32,6 +44,7 @@ class Optimizer(ABC):
             raise ValueError(f"{name}: a parameter appears twice; it would be updated twice")
         if not callable(lr):
             _check_range(name, "lr", lr, low=0.0, low_open=True)
+            lr = float(lr)  # a NumPy float or a Fraction computes as a float
         self.lr = lr
         self.steps = 0  # the index of the next step, passed to a learning-rate schedule
 
@@ -40,12 +53,7 @@ class Optimizer(ABC):
         if not callable(self.lr):
             return self.lr
         lr = self.lr(self.steps)
-        if (
-            isinstance(lr, bool)
-            or not isinstance(lr, (int, float))
-            or not lr >= 0
-            or lr == math.inf
-        ):
+        if isinstance(lr, bool) or not isinstance(lr, Real) or not 0 <= _float(lr) < math.inf:
             raise ValueError(
                 f"{type(self).__name__}: the learning-rate schedule gave {lr!r} at step "
                 f"{self.steps}; it must give a finite number >= 0"
@@ -58,14 +66,24 @@ class Optimizer(ABC):
             p.grad = 0.0
 
     def step(self) -> None:
-        """Move every parameter one step downhill."""
+        """Move every parameter one step downhill, or raise `FloatingPointError` and change
+        nothing (no weight, no running average, no step count) if a gradient is NaN or
+        infinite or the step would make a weight or a running average so."""
         lr = self.learning_rate()
-        self._update(lr, self._gradients())
+        new_data, new_state = self._proposal(lr, self._gradients())
+        self._check_finite(lr, new_data, new_state)
+        for p, x in zip(self.params, new_data, strict=True):
+            p.data = x
+        for attribute, values in new_state.items():
+            getattr(self, attribute)[:] = values
         self.steps += 1
 
     @abstractmethod
-    def _update(self, lr: float, grads: list[float]) -> None:
-        """Set each parameter's data from its gradient (the optimizer's rule)."""
+    def _proposal(
+        self, lr: float, grads: list[float]
+    ) -> tuple[list[float], dict[str, list[float]]]:
+        """The optimizer's rule: each parameter's new data, and its new state lists (such as
+        Adam's running means) by attribute name. Changes nothing itself."""
 
     def _gradients(self) -> list[float]:
         """Every parameter's grad, after checking that none is NaN or infinite."""
@@ -73,22 +91,53 @@ class Optimizer(ABC):
         if not all(map(math.isfinite, grads)):
             bad = next(p for p in self.params if not math.isfinite(p.grad))
             raise FloatingPointError(
-                f"{type(self).__name__}.step: the gradient of {bad.label or repr(bad)} is "
+                f"{type(self).__name__}.step: the gradient of {_name(bad)} is "
                 f"{bad.grad!r}; no parameter was updated"
             )
         return grads
+
+    def _check_finite(
+        self, lr: float, new_data: list[float], new_state: dict[str, list[float]]
+    ) -> None:
+        """Refuse a step that would make a weight or a running average NaN or infinite."""
+        if all(map(math.isfinite, new_data)) and all(
+            all(map(math.isfinite, values)) for values in new_state.values()
+        ):
+            return
+        for attribute, values in [("data", new_data), *new_state.items()]:
+            for p, x in zip(self.params, values, strict=True):
+                if not math.isfinite(x):
+                    what = _name(p) if attribute == "data" else f"{attribute} of {_name(p)}"
+                    raise FloatingPointError(
+                        f"{type(self).__name__}.step: this step would set {what} to {x!r} "
+                        f"(data {p.data!r}, grad {p.grad!r}, lr {lr!r}); nothing was changed"
+                    )
+
+
+def _name(p: Value) -> str:
+    return p.label or repr(p)
+
+
+def _float(x: Real) -> float:
+    """float(x), with an int too large for a float taken as infinite."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if cast(float, x) > 0 else -math.inf
 
 
 def _check_range(
     name: str, what: str, x: object, low: float, high: float = math.inf, low_open: bool = False
 ) -> None:
     """Reject a hyperparameter outside [low, high) ((low, high) when low_open)."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
+    if isinstance(x, bool) or not isinstance(x, Real):
         raise TypeError(f"{name}: {what} must be a number, got {type(x).__name__}: {x!r}")
-    above = x > low if low_open else x >= low
-    if not (above and x < high):
+    number = _float(x)
+    above = number > low if low_open else number >= low
+    if not (above and number < high):
         interval = f"{'(' if low_open else '['}{low}, {high})"
-        raise ValueError(f"{name}: {what} must be in {interval}, got {x!r}")
+        shown = f"{x!r}" if math.isfinite(number) or isinstance(x, float) else "a huge int"
+        raise ValueError(f"{name}: {what} must be in {interval}, got {shown}")
 
 
 class SGD(Optimizer):
@@ -111,13 +160,17 @@ class SGD(Optimizer):
         self.momentum, self.weight_decay = float(momentum), float(weight_decay)
         self.velocity = [0.0] * len(self.params)
 
-    def _update(self, lr: float, grads: list[float]) -> None:
-        mu, decay, velocity = self.momentum, self.weight_decay, self.velocity
-        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
-            g += decay * p.data  # d/dp of the L2 penalty decay/2 * p^2
-            if mu:
-                g = velocity[i] = mu * velocity[i] + g
-            p.data -= lr * g
+    def _proposal(
+        self, lr: float, grads: list[float]
+    ) -> tuple[list[float], dict[str, list[float]]]:
+        mu, decay, params = self.momentum, self.weight_decay, self.params
+        if decay:  # d/dp of the L2 penalty decay/2 * p^2
+            grads = [g + decay * p.data for p, g in zip(params, grads, strict=True)]
+        if not mu:
+            return [p.data - lr * g for p, g in zip(params, grads, strict=True)], {}
+        velocity = [mu * v + g for v, g in zip(self.velocity, grads, strict=True)]
+        new_data = [p.data - lr * v for p, v in zip(params, velocity, strict=True)]
+        return new_data, {"velocity": velocity}
 
 
 class Adam(Optimizer):
@@ -150,13 +203,18 @@ class Adam(Optimizer):
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
-    def _update(self, lr: float, grads: list[float]) -> None:
-        decay, eps, (b1, b2) = self.weight_decay, self.eps, self.betas
+    def _proposal(
+        self, lr: float, grads: list[float]
+    ) -> tuple[list[float], dict[str, list[float]]]:
+        decay, eps, (b1, b2), params = self.weight_decay, self.eps, self.betas, self.params
         t = self.steps + 1
         correction1, correction2 = 1.0 - b1**t, 1.0 - b2**t
-        m, v = self.m, self.v
-        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
-            g += decay * p.data
-            m[i] = b1 * m[i] + (1.0 - b1) * g
-            v[i] = b2 * v[i] + (1.0 - b2) * g * g
-            p.data -= lr * (m[i] / correction1) / (math.sqrt(v[i] / correction2) + eps)
+        if decay:
+            grads = [g + decay * p.data for p, g in zip(params, grads, strict=True)]
+        m = [b1 * m_i + (1.0 - b1) * g for m_i, g in zip(self.m, grads, strict=True)]
+        v = [b2 * v_i + (1.0 - b2) * g * g for v_i, g in zip(self.v, grads, strict=True)]
+        new_data = [
+            p.data - lr * (m_i / correction1) / (math.sqrt(v_i / correction2) + eps)
+            for p, m_i, v_i in zip(params, m, v, strict=True)
+        ]
+        return new_data, {"m": m, "v": v}
