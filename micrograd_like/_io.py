@@ -136,10 +136,15 @@ def read_regular_file(path: str | os.PathLike[str], max_bytes: int) -> bytes:
         raise _reworded(error, "read", where) from None
     with open(fd, "rb") as file:
         _regular_size(where, os.fstat(fd), "read")  # the file we opened, not the one we saw
-        try:
-            data = file.read(int(max_bytes) + 1)
+        try:  # in chunks up to max_bytes + 1: a file may grow while we read it
+            chunks: list[bytes] = []
+            left = max_bytes + 1
+            while left > 0 and (chunk := file.read(min(left, 2**20))):
+                chunks.append(chunk)
+                left -= len(chunk)
         except OSError as error:
             raise _reworded(error, "read", where) from None
+    data = b"".join(chunks)
     if len(data) > max_bytes:  # it grew after the check
         raise FileTooLargeError(_too_large(where, len(data), max_bytes))
     return data

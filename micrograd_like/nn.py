@@ -373,6 +373,10 @@ class Layer(Module):
         nin, nout = _check_count("Layer: nin", nin), _check_count("Layer: nout", nout)
         if not isinstance(label, str):
             raise TypeError(f"Layer: label must be a str, got {type(label).__name__}: {label!r}")
+        if "activation" in kwargs:  # checked here too, so the message names the Layer
+            _check_activation("Layer", kwargs["activation"])
+        if kwargs.get("init", "uniform") not in INITS:
+            raise ValueError(f"Layer: init must be one of {list(INITS)}, got {kwargs['init']!r}")
         rng = _generator(seed)
         self.nin, self.nout, self.label = nin, nout, label
         self.neurons = [

@@ -206,6 +206,8 @@ def test_networks_take_numpy_sizes_and_seeds_and_save_them_as_plain_ints(tmp_pat
             r"Neuron: activation must be one of \[.*\], got list: \[\]",
         ),
         (lambda: Layer(2, 2, label=None), TypeError, "Layer: label must be a str, got NoneType"),  # type: ignore[arg-type]
+        (lambda: Layer(2, 2, activation="gelu"), ValueError, "Layer: activation must be one of"),
+        (lambda: Layer(2, 2, init="zeros"), ValueError, "Layer: init must be one of .* 'zeros'"),
         (lambda: MLP(2, 3), TypeError, "MLP: nouts must be a list of layer sizes, got int: 3"),  # type: ignore[arg-type]
         (lambda: MLP(2, None), TypeError, "MLP: nouts must be a list of layer sizes, got None"),  # type: ignore[arg-type]
         (lambda: MLP(2, [1], init="zeros"), ValueError, "MLP: init must be one of .* 'zeros'"),
@@ -218,6 +220,8 @@ def test_networks_take_numpy_sizes_and_seeds_and_save_them_as_plain_ints(tmp_pat
         "huge negative size",
         "list activation",
         "None label",
+        "layer activation",
+        "layer init",
         "int nouts",
         "None nouts",
         "unknown init",

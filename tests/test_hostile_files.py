@@ -297,6 +297,15 @@ def test_a_checkpoint_over_max_bytes_is_refused_and_the_limit_is_adjustable(
     assert weights(model) != before
 
 
+def test_max_bytes_may_be_any_int_and_nothing_else(tmp_path: Path) -> None:
+    model, path = saved_model(tmp_path)
+    model.load(path, max_bytes=10**30)  # no allocation of that size, no OverflowError
+    with pytest.raises(TypeError, match="max_bytes must be an int, got str: '1000'"):
+        model.load(path, max_bytes="1000")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_bytes must be >= 0, got -1"):
+        model.load(path, max_bytes=-1)
+
+
 def test_a_file_that_grows_after_the_check_is_still_capped(tmp_path: Path) -> None:
     path = tmp_path / "growing.txt"
     path.write_bytes(b"x" * 10)
