@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench moons digits graph-picture clean
+.PHONY: demo test lint typecheck unit bench moons digits microgpt graph-picture clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "micrograd_like needs Python 3.10 or newer; found " + sys.version.split()[0])'
@@ -37,6 +37,9 @@ moons: $(STAMP)
 
 digits: $(STAMP)
 	$(BIN)/python demos/digits.py
+
+microgpt: $(STAMP)
+	$(BIN)/python demos/microgpt.py
 
 graph-picture: $(STAMP)
 	$(BIN)/python scripts/graph_picture.py

@@ -1,4 +1,4 @@
-"""micrograd's moons training step, timed with micrograd, micrograd_like and plain floats.
+"""micrograd's moons step and microgpt's step, timed with micrograd_like and other designs.
 
     .venv/bin/python benchmarks/bench.py                 # the full run: Markdown on stdout
     .venv/bin/python benchmarks/bench.py --quick         # a smoke run: 3 repeats, chains to 1e5
@@ -38,21 +38,29 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # demos/, run as a script
+
 from micrograd.engine import Value as MicrogradValue
 from micrograd.nn import MLP as MicrogradMLP
 
+from benchmarks.engines import ClosureValue, TupleValue, topological_order
+from demos.microgpt import GPT, Tokenizer, document_loss, load_names
+from demos.microgpt import Config as GPTConfig
 from micrograd_like._io import atomic_write_text
 from micrograd_like.datasets import make_moons
 from micrograd_like.engine import Value
-from micrograd_like.nn import MLP
+from micrograd_like.nn import MLP, Parameter
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 SEED = 1337  # micrograd's demo seeds its generators with 1337
+MICROGPT = GPTConfig()  # microgpt's own sizes
 ALPHA = 1e-4  # weight of the L2 penalty on every weight and bias
 MICROGRAD = f"micrograd {version('micrograd')}"
 OURS = "micrograd_like"
 PLAIN = "plain floats"
+TUPLES = "microgpt's design"
+CLOSURES = "micrograd's design"
 
 Log = Callable[[str], None]
 S = TypeVar("S", bound="Scalar")
@@ -340,6 +348,106 @@ def bench_moons(config: Config, log: Log) -> list[EngineRow]:
     return [EngineRow(n, statistics.median(times[n]), nodes[n], peaks.get(n)) for n in names]
 
 
+# ---- microgpt's training step: one GPT, three engine designs
+
+
+def adam_step(params: Sequence[Any], moments: list[list[float]], step: int) -> None:
+    """microgpt's Adam (lr 0.01 decaying over 1,000 steps, betas 0.85 and 0.99), on plain floats:
+    the same code for every engine, so only the engines differ."""
+    lr, b1, b2 = 0.01 * (1 - step / 1000), 0.85, 0.99
+    m, v = moments
+    for i, p in enumerate(params):
+        g = p.grad
+        m[i] = b1 * m[i] + (1 - b1) * g
+        v[i] = b2 * v[i] + (1 - b2) * g * g
+        m_hat, v_hat = m[i] / (1 - b1 ** (step + 1)), v[i] / (1 - b2 ** (step + 1))
+        p.data -= lr * m_hat / (v_hat**0.5 + 1e-8)
+
+
+@dataclass
+class GPTRun:
+    """One engine's GPT with its Adam moments; `step(k)` trains on document k."""
+
+    model: GPT[Any]
+    docs: list[list[int]]
+    moments: list[list[float]]
+
+    def loss(self, k: int) -> Any:
+        return document_loss(self.model, self.docs[k % len(self.docs)])
+
+    def step(self, k: int) -> float:
+        loss = self.loss(k)
+        params = self.model.parameters()
+        for p in params:
+            p.grad = 0.0
+        loss.backward()
+        adam_step(params, self.moments, k)
+        return float(loss.data)
+
+
+def gpt_runs(config: GPTConfig, documents: int = 200, letters: int = 6) -> dict[str, GPTRun]:
+    """microgpt's network built with each engine from the same seed, so from the same weights,
+    reading the same names in the same order."""
+    names = load_names()
+    random.Random(SEED).shuffle(names)
+    tokenizer = Tokenizer(names)
+    # names of one length, so that every step builds a graph of the same size
+    docs = [tokenizer.encode(name) for name in names if len(name) == letters][:documents]
+    makers: dict[str, Callable[[float, str], Any]] = {
+        OURS: Parameter,
+        TUPLES: lambda x, label: TupleValue(x),
+        CLOSURES: lambda x, label: ClosureValue(x),
+    }
+    runs = {}
+    for name, make in makers.items():
+        model = GPT(tokenizer.vocab_size, config, make, seed=SEED)
+        n = len(model.parameters())
+        runs[name] = GPTRun(model, docs, [[0.0] * n, [0.0] * n])
+    return runs
+
+
+def backward_of(run: GPTRun, k: int) -> None:
+    """Build document k's loss and backpropagate (what `traced_peak` measures)."""
+    run.loss(k).backward()
+
+
+def gpt_node_count(name: str, root: Any) -> int:
+    """Nodes in one step's graph, walked through each engine's own links."""
+    if name == OURS:
+        return len(root.topological_order())
+    if name == TUPLES:
+        return len(topological_order(root, lambda node: node._children))
+    return len(topological_order(root, lambda node: node._prev))
+
+
+def bench_microgpt(
+    config: Config, log: Log, gpt: GPTConfig = MICROGPT, letters: int = 6
+) -> list[EngineRow]:
+    """microgpt's training step (forward over one name of `letters` letters, backward, Adam)
+    with each engine, interleaved as the moons step is."""
+    runs = gpt_runs(gpt, letters=letters)
+    names = list(runs)
+    log("microgpt step: a first, untimed step of each engine (the losses must agree)")
+    check_same_cost({name: run.step(0) for name, run in runs.items()})
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for repeat in range(config.repeats):
+        for name in names[repeat % len(names) :] + names[: repeat % len(names)]:
+            gc.collect()
+            runs[name].step(2 * repeat + 1)
+            start = time.perf_counter()
+            runs[name].step(2 * repeat + 2)
+            times[name].append(time.perf_counter() - start)
+        log(
+            f"microgpt step: repetition {repeat + 1}/{config.repeats}: "
+            + ", ".join(f"{name} {_ms(times[name][-1])} ms" for name in names)
+        )
+    log("microgpt step: counting nodes and measuring memory (tracemalloc)")
+    k = 2 * config.repeats + 1
+    nodes = {name: gpt_node_count(name, run.loss(k)) for name, run in runs.items()}
+    peaks = {name: traced_peak(partial(backward_of, run, k)) for name, run in runs.items()}
+    return [EngineRow(n, statistics.median(times[n]), nodes[n], peaks[n]) for n in names]
+
+
 # ---- the chain: as deep as it is long
 
 
@@ -432,8 +540,14 @@ def _per_node(seconds: float, nodes: int | None) -> str:
     return "—" if nodes is None else f"{seconds / nodes * 1e9:,.0f}"
 
 
-def markdown(config: Config, where: str, engines: list[EngineRow], chains: list[ChainRow]) -> str:
-    """The two tables with their captions, ready for stdout or the README."""
+def markdown(
+    config: Config,
+    where: str,
+    engines: list[EngineRow],
+    gpts: list[EngineRow],
+    chains: list[ChainRow],
+) -> str:
+    """The three tables with their captions, ready for stdout or the README."""
     by_name = {row.name: row for row in engines}
     layers = "-".join(map(str, config.sizes))
     lines = [
@@ -462,6 +576,8 @@ def markdown(config: Config, where: str, engines: list[EngineRow], chains: list[
         f"{OURS} is **{faster:.1f}x faster** than {MICROGRAD} and {slower:.1f}x slower than the "
         "hand-written plain-float forward and backward of the same network.",
         "",
+        *gpt_table(config, gpts),
+        "",
         f"A chain y = y * c, forward and backward (median of {config.repeats}): a flat "
         "ns / node means the cost grows in proportion to the depth. The last but one column "
         "is the same run with Python's cyclic garbage collector paused (`gc.disable()`, a "
@@ -483,10 +599,36 @@ def markdown(config: Config, where: str, engines: list[EngineRow], chains: list[
     return "\n".join(lines)
 
 
-def run(config: Config, log: Log) -> str:
-    """The whole benchmark: both tables as Markdown."""
+def gpt_table(config: Config, gpts: list[EngineRow]) -> list[str]:
+    """The microgpt table: each engine design's step, and how many times ours is faster."""
+    ours = next(row for row in gpts if row.name == OURS)
+    lines = [
+        "microgpt's training step: the same GPT (1 block, width 16, 4 heads, 4,192 weights) "
+        "reads a 6-letter name, cost -log p(next character), backward, Adam; built with "
+        f"{OURS}, with microgpt's engine design (a slotted node with tuples of children and "
+        "local derivatives) and with micrograd's (a closure per node), both written in "
+        "`benchmarks/engines.py`. Same weights, same loss (checked). "
+        f"Median of {config.repeats} interleaved steps.",
+        "",
+        f"| engine | ms / step | nodes / step | ns / node | bytes / node | {OURS} is |",
+        "|:--|--:|--:|--:|--:|--:|",
+    ]
+    for row in gpts:
+        assert row.nodes is not None and row.peak_bytes is not None
+        ratio = "—" if row is ours else f"{row.seconds / ours.seconds:.1f}x faster"
+        lines.append(
+            f"| {row.name} | {_ms(row.seconds)} | {row.nodes:,} | "
+            f"{_per_node(row.seconds, row.nodes)} | {row.peak_bytes / row.nodes:,.0f} | {ratio} |"
+        )
+    return lines
+
+
+def run(config: Config, log: Log, gpt: GPTConfig = MICROGPT, letters: int = 6) -> str:
+    """The whole benchmark: the tables as Markdown."""
     where = machine()
-    return markdown(config, where, bench_moons(config, log), bench_chain(config, log))
+    moons = bench_moons(config, log)
+    gpts = bench_microgpt(config, log, gpt, letters)
+    return markdown(config, where, moons, gpts, bench_chain(config, log))
 
 
 def replace_between_markers(text: str, block: str) -> str:

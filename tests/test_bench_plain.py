@@ -10,16 +10,21 @@ import pytest
 from micrograd.engine import Value as MicrogradValue
 
 from benchmarks.bench import (
+    CLOSURES,
     END,
     MICROGRAD,
     OURS,
     PLAIN,
     START,
+    TUPLES,
     Config,
     PlainMLP,
     autograd_step,
     bench_chain,
+    bench_microgpt,
     check_same_cost,
+    gpt_runs,
+    gpt_table,
     initial_parameters,
     main,
     micrograd_like_mlp,
@@ -30,6 +35,7 @@ from benchmarks.bench import (
     run,
     scorer,
 )
+from demos.microgpt import TINY
 from micrograd_like.datasets import make_moons
 from micrograd_like.engine import Value
 
@@ -110,9 +116,11 @@ def test_micrograds_recursion_error_is_reported_and_deeper_chains_skipped() -> N
     assert all(row.seconds > 0 for row in rows)
 
 
-def test_quick_run_prints_both_tables_on_a_tiny_config() -> None:
-    table = run(Config(repeats=1, points=6, sizes=(2, 3, 1), chain_lengths=(10, 20)), quiet)
-    for row in (MICROGRAD, OURS, PLAIN, "| 10 |", "| 20 |", "faster", "CPUs"):
+def test_quick_run_prints_all_tables_on_a_tiny_config() -> None:
+    table = run(
+        Config(repeats=1, points=6, sizes=(2, 3, 1), chain_lengths=(10, 20)), quiet, TINY, 2
+    )
+    for row in (MICROGRAD, OURS, PLAIN, TUPLES, CLOSURES, "| 10 |", "| 20 |", "faster", "CPUs"):
         assert row in table
 
 
@@ -138,3 +146,38 @@ def test_write_readme_puts_the_printed_tables_between_the_markers(
     main(["--quick", "--write-readme", "--readme", str(readme)])
     assert capsys.readouterr().out == "3 repeats\n"
     assert readme.read_text() == f"intro\n{START}\n3 repeats\n{END}\n"
+
+
+# ---- microgpt's step with three engine designs
+
+
+def test_the_three_engine_designs_agree_on_the_gpt_loss_and_gradients() -> None:
+    runs = gpt_runs(TINY, documents=3)
+    losses = {name: run.loss(0) for name, run in runs.items()}
+    assert losses.keys() == {OURS, TUPLES, CLOSURES}
+    for loss in losses.values():
+        loss.backward()
+    ours = [p.grad for p in runs[OURS].model.parameters()]
+    assert any(g != 0.0 for g in ours)
+    for name in (TUPLES, CLOSURES):
+        assert losses[name].data == pytest.approx(losses[OURS].data, rel=1e-12)
+        theirs = [p.grad for p in runs[name].model.parameters()]
+        assert theirs == pytest.approx(ours, rel=1e-9, abs=1e-12), name
+
+
+def test_a_gpt_step_moves_every_engines_weights_alike() -> None:
+    runs = gpt_runs(TINY, documents=3)
+    costs = {name: run.step(0) for name, run in runs.items()}
+    check_same_cost(costs)
+    ours = [p.data for p in runs[OURS].model.parameters()]
+    for name in (TUPLES, CLOSURES):
+        assert [p.data for p in runs[name].model.parameters()] == pytest.approx(ours, abs=1e-12)
+
+
+def test_microgpt_step_rows_count_the_same_graph_for_the_tuple_and_closure_designs() -> None:
+    rows = bench_microgpt(Config(repeats=1), quiet, TINY, letters=2)
+    by_name = {row.name: row for row in rows}
+    assert by_name[TUPLES].nodes == by_name[CLOSURES].nodes
+    # ours divides in one node where the others multiply by a reciprocal: fewer nodes, not more
+    assert (by_name[OURS].nodes or 0) < (by_name[TUPLES].nodes or 0)
+    assert "x faster |" in "\n".join(gpt_table(Config(repeats=1), rows))

@@ -1,0 +1,105 @@
+"""The microgpt demo: names from the `names` package, its GPT's gradients against finite
+differences, training that lowers the cost, sampling, and a tiny run of the script."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from demos.microgpt import (
+    TINY,
+    Config,
+    Tokenizer,
+    build,
+    document_loss,
+    load_names,
+    main,
+    rmsnorm,
+    sample,
+    softmax,
+    train,
+)
+from micrograd_like import Value
+
+
+def test_names_come_from_the_names_package_lower_case_and_unique() -> None:
+    names = load_names()
+    assert len(names) > 5000
+    assert {"mary", "james", "linda"} <= set(names)
+    assert names == sorted(set(names))
+    assert all(name.isalpha() and name.islower() for name in names)
+
+
+def test_tokenizer_wraps_a_name_in_bos_and_decodes_it_back() -> None:
+    tokenizer = Tokenizer(["ab", "ca"])
+    assert tokenizer.characters == ["a", "b", "c"]
+    assert tokenizer.encode("cab") == [3, 2, 0, 1, 3]
+    assert tokenizer.decode(tokenizer.encode("cab")) == "cab"
+    assert tokenizer.vocab_size == 4
+
+
+def test_rmsnorm_by_hand() -> None:
+    # mean of squares (9 + 16) / 2 = 12.5, so each entry is divided by sqrt(12.5 + 1e-5)
+    out = rmsnorm([Value(3.0), Value(4.0)])
+    root = math.sqrt(12.5 + 1e-5)
+    assert [o.data for o in out] == pytest.approx([3 / root, 4 / root], rel=1e-12)
+
+
+def test_softmax_is_shift_free_and_sums_to_one() -> None:
+    probabilities = softmax([Value(1000.0), Value(1001.0)])  # exp(1001) alone would overflow
+    e = math.exp(1.0)
+    assert [p.data for p in probabilities] == pytest.approx([1 / (1 + e), e / (1 + e)])
+
+
+def test_gpt_gradients_equal_central_finite_differences() -> None:
+    tokenizer = Tokenizer(["abc"])
+    model = build(tokenizer.vocab_size, TINY, seed=3)
+    tokens = tokenizer.encode("cab")
+    loss = document_loss(model, tokens)
+    loss.backward()
+    params = model.parameters()
+    checked = random.Random(0).sample(range(len(params)), 25)
+    h = 1e-6
+    for i in checked:
+        p = params[i]
+        if p.grad == 0.0 and p.label.startswith(("wte", "wpe")):
+            continue  # a row no token of this name reads
+        original = p.data
+        p.data = original + h
+        up = document_loss(model, tokens).data
+        p.data = original - h
+        down = document_loss(model, tokens).data
+        p.data = original
+        assert p.grad == pytest.approx((up - down) / (2 * h), rel=1e-4, abs=1e-8), p.label
+
+
+def test_training_on_one_name_lowers_its_cost() -> None:
+    result = train(["anna"], steps=15, config=TINY, lr=0.05, progress=False)
+    assert len(result.losses) == 15
+    assert result.losses[-1] < 0.8 * result.losses[0]
+    assert all(math.isfinite(loss) for loss in result.losses)
+
+
+def test_sampling_draws_known_characters_and_leaves_the_weights_as_found() -> None:
+    result = train(["anna", "bob"], steps=2, config=TINY, progress=False)
+    before = [(p.data, p.grad) for p in result.model.parameters()]
+    names = [sample(result.model, result.tokenizer, random.Random(1)) for _ in range(3)]
+    again = [sample(result.model, result.tokenizer, random.Random(1)) for _ in range(3)]
+    assert names == again
+    assert all(set(name) <= {"a", "b", "n", "o"} for name in names)
+    assert all(len(name) <= TINY.block_size for name in names)
+    assert [(p.data, p.grad) for p in result.model.parameters()] == before
+
+
+def test_a_bad_config_is_refused_with_its_numbers() -> None:
+    with pytest.raises(ValueError, match=r"n_embd \(10\) must be a multiple of n_head \(4\)"):
+        Config(n_embd=10, n_head=4)
+
+
+def test_the_script_trains_a_tiny_gpt_and_prints_names(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["--tiny", "--steps", "3", "--samples", "2"])
+    out = capsys.readouterr().out
+    assert "trained 3 steps" in out
+    assert "  1: " in out and "  2: " in out
