@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import re
 import signal
@@ -19,8 +20,11 @@ import textwrap
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from micrograd_like._io import atomic_write_bytes, atomic_write_text, read_regular_file
 from micrograd_like.nn import MLP, CheckpointError, Module
@@ -378,3 +382,66 @@ def test_a_path_of_the_wrong_type_is_a_type_error(tmp_path: Path, bad: object) -
 def test_a_path_with_a_nul_character_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="must not contain a NUL"):
         atomic_write_bytes("a\0b", b"x")
+
+
+SAVED = MLP(2, [2, 1], seed=0)
+CHECKPOINT: dict[str, Any] = {
+    "format": "micrograd_like.checkpoint",
+    "version": 1,
+    "architecture": SAVED.architecture(),
+    "parameters": {p.label: p.data for p in SAVED.parameters()},
+}
+# where a value can be swapped: (outer key, inner key or None for the whole value)
+PLACES = [(key, None) for key in CHECKPOINT] + [
+    (outer, inner) for outer in ("architecture", "parameters") for inner in CHECKPOINT[outer]
+]
+# JSON a hostile or broken file may hold where a value belongs
+FRAGMENTS = st.one_of(
+    st.sampled_from(["NaN", "-Infinity", "1e999", "-0", "null", "true", "[]", "{}", '"x"', "{"]),
+    st.sampled_from([1, 20, 400, 4300, 4301, 6000]).map(lambda n: "9" * n),  # digits
+    st.sampled_from(['{"a": 1, "a": 2}', "[[[[1]]]]", '"\\ud800"', "1.5", "[2, 2]", "2"]),
+    st.text(max_size=5),
+)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    swaps=st.lists(st.tuples(st.sampled_from(PLACES), FRAGMENTS), max_size=3),
+    duplicate=st.sampled_from([None, *PLACES]),
+    cut=st.integers(0, 40),
+)
+def test_any_damaged_checkpoint_loads_or_is_a_checkpoint_error_changing_nothing(
+    tmp_path: Path,
+    swaps: list[tuple[tuple[str, str | None], str]],
+    duplicate: tuple[str, str | None] | None,
+    cut: int,
+) -> None:
+    """A saved checkpoint with values swapped for hostile JSON, a key written twice, the end
+    cut off: loading it succeeds with finite weights or raises CheckpointError naming the file,
+    with the model untouched."""
+    checkpoint = json.loads(json.dumps(CHECKPOINT))
+    holes = {}
+    for i, ((outer, inner), fragment) in enumerate(swaps):
+        where = checkpoint if inner is None else checkpoint[outer]
+        if isinstance(where, dict):
+            holes[f"HOLE{i}"] = fragment
+            where[outer if inner is None else inner] = f"HOLE{i}"
+    text = json.dumps(checkpoint, indent=1)
+    for hole, fragment in holes.items():
+        text = text.replace(f'"{hole}"', fragment)
+    if duplicate is not None:
+        key = duplicate[1] or duplicate[0]
+        text = text.replace(f'"{key}": ', f'"{key}": 0, "{key}": ', 1)
+    text = text[: len(text) - cut]
+    path = tmp_path / "damaged.json"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    model = MLP(2, [2, 1], seed=1)
+    before = weights(model)
+    try:
+        model.load(path)
+    except CheckpointError as error:
+        assert str(error).startswith(f"{path}: ")
+        assert weights(model) == before
+    else:
+        assert duplicate is None  # a key written twice is never "the last one wins"
+        assert all(map(math.isfinite, weights(model)))
