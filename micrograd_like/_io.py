@@ -95,7 +95,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
         tmp_name = None
     except BaseException as error:
         if tmp_name is not None:
-            Path(tmp_name).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # report the first error, not this one
+                os.unlink(tmp_name)
         if isinstance(error, OSError):
             step = "" if tmp_name else f" (creating a temporary file in {folder})"
             raise _reworded(error, "write", where, step) from None
@@ -107,7 +108,11 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     """Write `text` (UTF-8) to `path` atomically, as `atomic_write_bytes`, and return the path."""
     if not isinstance(text, str):
         raise TypeError(f"cannot write {path}: text must be a str, got {type(text).__name__}")
-    return atomic_write_bytes(path, text.encode("utf-8"))
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as error:  # a lone surrogate such as "\ud800"
+        raise ValueError(f"cannot write {path}: the text is not valid Unicode ({error})") from None
+    return atomic_write_bytes(path, data)
 
 
 def read_regular_file(path: str | os.PathLike[str], max_bytes: int) -> bytes:

@@ -379,6 +379,27 @@ def test_a_path_of_the_wrong_type_is_a_type_error(tmp_path: Path, bad: object) -
         model.save(bad)  # type: ignore[arg-type]
 
 
+def test_text_that_is_not_valid_unicode_is_refused_naming_the_file(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"cannot write .*x\.html: the text is not valid Unicode"):
+        atomic_write_text(tmp_path / "x.html", "label \ud800")
+    assert names(tmp_path) == []
+
+
+def test_a_temp_file_that_cannot_be_removed_does_not_hide_the_first_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(src: str, dst: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def stuck(path: str) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied", path)
+
+    monkeypatch.setattr(os, "replace", full)
+    monkeypatch.setattr(os, "unlink", stuck)
+    with pytest.raises(OSError, match=r"x\.json: no space left on the device"):
+        atomic_write_text(tmp_path / "x.json", "x")
+
+
 def test_a_path_with_a_nul_character_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="must not contain a NUL"):
         atomic_write_bytes("a\0b", b"x")
