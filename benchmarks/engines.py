@@ -95,7 +95,19 @@ class TupleValue:
         return self * other**-1.0
 
     def backward(self) -> None:
-        order = topological_order(self, lambda node: node._children)
+        # microgpt's own sort: recursive, which is quick but stops at Python's recursion limit
+        # (a microgpt graph is a few hundred nodes deep)
+        order: list[TupleValue] = []
+        visited: set[TupleValue] = set()
+
+        def visit(node: TupleValue) -> None:
+            if node not in visited:
+                visited.add(node)
+                for child in node._children:
+                    visit(child)
+                order.append(node)
+
+        visit(self)
         self.grad = 1.0
         for node in reversed(order):
             for child, local in zip(node._children, node._local_grads, strict=True):
