@@ -8,9 +8,10 @@
   is in a reference cycle and only Python's cyclic garbage collector frees a graph.
 
 micrograd 0.1.0 itself has no exp or log, which a GPT needs, so its design is rewritten here with
-them. Both sort the graph iteratively (microgpt and micrograd recurse, which fails on deep
-graphs): the comparison is between node designs, not between sorts. Neither checks its inputs
-as micrograd_like does (domains, NaN): they time the bare design.
+them. Both sort the graph recursively, as microgpt and micrograd do: quicker in CPython than an
+iterative sort, though it stops at the recursion limit (a microgpt graph is a few hundred nodes
+deep). Neither checks its inputs as micrograd_like does (domains, NaN): they time the bare design.
+`topological_order` is an iterative sort for counting the nodes of any graph.
 """
 
 from __future__ import annotations
@@ -95,8 +96,6 @@ class TupleValue:
         return self * other**-1.0
 
     def backward(self) -> None:
-        # microgpt's own sort: recursive, which is quick but stops at Python's recursion limit
-        # (a microgpt graph is a few hundred nodes deep)
         order: list[TupleValue] = []
         visited: set[TupleValue] = set()
 
@@ -201,7 +200,17 @@ class ClosureValue:
         return self * other**-1.0
 
     def backward(self) -> None:
-        order = topological_order(self, lambda node: node._prev)
+        order: list[ClosureValue] = []
+        visited: set[ClosureValue] = set()
+
+        def visit(node: ClosureValue) -> None:
+            if node not in visited:
+                visited.add(node)
+                for child in node._prev:
+                    visit(child)
+                order.append(node)
+
+        visit(self)
         self.grad = 1.0
         for node in reversed(order):
             node._backward()
