@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # demos/, run a
 from micrograd.engine import Value as MicrogradValue
 from micrograd.nn import MLP as MicrogradMLP
 
+import micrograd_like
 from benchmarks.engines import ClosureValue, TupleValue, topological_order
 from demos.microgpt import GPT, Tokenizer, document_loss, load_names
 from demos.microgpt import Config as GPTConfig
@@ -51,6 +52,8 @@ from micrograd_like.datasets import make_moons
 from micrograd_like.engine import Value
 from micrograd_like.nn import MLP, Parameter
 
+# the replayed rows need micrograd_like.Tape; without it (an older checkout) they are left out
+TAPE: Any = getattr(micrograd_like, "Tape", None)
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 SEED = 1337  # micrograd's demo seeds its generators with 1337
@@ -58,6 +61,7 @@ MICROGPT = GPTConfig()  # microgpt's own sizes
 ALPHA = 1e-4  # weight of the L2 penalty on every weight and bias
 MICROGRAD = f"micrograd {version('micrograd')}"
 OURS = "micrograd_like"
+REPLAY = "micrograd_like, replayed"
 PLAIN = "plain floats"
 TUPLES = "microgpt's design"
 CLOSURES = "micrograd's design"
@@ -220,6 +224,27 @@ class PlainMLP:
         return cost
 
 
+class Replayed:
+    """micrograd_like's step with the graph recorded once by a `Tape` and replayed: each step
+    recomputes every node's value from the current weights and backpropagates, in place."""
+
+    def __init__(
+        self, model: MLP, points: Sequence[tuple[float, float]], labels: Sequence[int]
+    ) -> None:
+        self.parameters = model.parameters()
+        self.cost = moons_cost(scorer(model), self.parameters, Value, points, labels)
+        self.tape = TAPE(self.cost)
+
+    def step(self, lr: float) -> float:
+        """Zero the grads, replay forward and backward, one SGD step; the cost before it."""
+        for p in self.parameters:
+            p.grad = 0.0
+        self.tape.replay()
+        for p in self.parameters:
+            p.data -= lr * p.grad
+        return self.cost.data
+
+
 # ---- the training step, one code path for both autograd engines
 
 
@@ -302,14 +327,17 @@ def bench_moons(config: Config, log: Log) -> list[EngineRow]:
     theirs = micrograd_mlp(config.sizes, values)
     ours = micrograd_like_mlp(config.sizes, values)
     score = scorer(ours)
+    replayed = Replayed(micrograd_like_mlp(config.sizes, values), points, labels) if TAPE else None
     plain = PlainMLP(config.sizes, values)
     steps: dict[str, Callable[[float], float]] = {
         MICROGRAD: lambda lr: autograd_step(
             theirs, theirs.parameters(), MicrogradValue, points, labels, lr
         ),
         OURS: lambda lr: autograd_step(score, ours.parameters(), Value, points, labels, lr),
-        PLAIN: lambda lr: plain.step(points, labels, lr),
     }
+    if replayed:
+        steps[REPLAY] = replayed.step
+    steps[PLAIN] = lambda lr: plain.step(points, labels, lr)
     log("moons step: a first, untimed step of each engine (the costs must agree)")
     check_same_cost({name: step(learning_rate(0)) for name, step in steps.items()})
     names = list(steps)
@@ -326,12 +354,20 @@ def bench_moons(config: Config, log: Log) -> list[EngineRow]:
             + ", ".join(f"{name} {_ms(times[name][-1])} ms" for name in names)
         )
 
+    # every engine took the same 1 + 2 * repeats steps from the same weights: eager and replayed
+    # training must still be on the same path
+    log("moons step: one more untimed step of each engine (the costs must still agree)")
+    check_same_cost(
+        {name: step(learning_rate(2 * config.repeats + 1)) for name, step in steps.items()}
+    )
+
     log("moons step: counting nodes and measuring memory (tracemalloc)")
     theirs_cost = moons_cost(theirs, theirs.parameters(), MicrogradValue, points, labels)
     ours_cost = moons_cost(score, ours.parameters(), Value, points, labels)
     nodes = {
         MICROGRAD: micrograd_node_count(theirs_cost),
         OURS: len(ours_cost.topological_order()),
+        REPLAY: len(replayed.cost.topological_order()) if replayed else None,
         PLAIN: None,
     }
     del theirs_cost, ours_cost
@@ -345,6 +381,10 @@ def bench_moons(config: Config, log: Log) -> list[EngineRow]:
             lambda: moons_cost(score, ours.parameters(), Value, points, labels).backward()
         ),
     }  # plain floats build no graph: there is no per-node memory to compare
+    if replayed:  # the graph, its tape and a replay: what keeping a graph for replay costs
+        peaks[REPLAY] = traced_peak(
+            lambda: Replayed(micrograd_like_mlp(config.sizes, values), points, labels).step(0.0)
+        )
     return [EngineRow(n, statistics.median(times[n]), nodes[n], peaks.get(n)) for n in names]
 
 
@@ -420,9 +460,15 @@ def gpt_node_count(name: str, root: Any) -> int:
     return len(topological_order(root, lambda node: node._prev))
 
 
+@dataclass(frozen=True)
+class GPTResult:
+    rows: list[EngineRow]
+    workload: str  # the network and the names it reads, for the caption
+
+
 def bench_microgpt(
     config: Config, log: Log, gpt: GPTConfig = MICROGPT, letters: int = 6
-) -> list[EngineRow]:
+) -> GPTResult:
     """microgpt's training step (forward over one name of `letters` letters, backward, Adam)
     with each engine, interleaved as the moons step is."""
     runs = gpt_runs(gpt, letters=letters)
@@ -445,7 +491,13 @@ def bench_microgpt(
     k = 2 * config.repeats + 1
     nodes = {name: gpt_node_count(name, run.loss(k)) for name, run in runs.items()}
     peaks = {name: traced_peak(partial(backward_of, run, k)) for name, run in runs.items()}
-    return [EngineRow(n, statistics.median(times[n]), nodes[n], peaks[n]) for n in names]
+    rows = [EngineRow(n, statistics.median(times[n]), nodes[n], peaks[n]) for n in names]
+    weights = len(runs[OURS].model.parameters())
+    workload = (
+        f"{gpt.n_layer} block(s), width {gpt.n_embd}, {gpt.n_head} heads, {weights:,} weights, "
+        f"reading a {letters}-letter name"
+    )
+    return GPTResult(rows, workload)
 
 
 # ---- the chain: as deep as it is long
@@ -544,7 +596,7 @@ def markdown(
     config: Config,
     where: str,
     engines: list[EngineRow],
-    gpts: list[EngineRow],
+    gpts: GPTResult,
     chains: list[ChainRow],
 ) -> str:
     """The three tables with their captions, ready for stdout or the README."""
@@ -555,8 +607,9 @@ def markdown(
         "max-margin loss + 1e-4 L2, zero grads, backward, SGD update. "
         f"Median of {config.repeats} interleaved steps; {where}.",
         "",
-        "| engine | ms / step | nodes / step | ns / node | bytes / node |",
-        "|:--|--:|--:|--:|--:|",
+        f"| engine | ms / step | speed-up over {MICROGRAD} | nodes / step | ns / node | "
+        "bytes / node |",
+        "|:--|--:|--:|--:|--:|--:|",
     ]
     for row in engines:
         nodes = "—" if row.nodes is None else f"{row.nodes:,}"
@@ -565,16 +618,30 @@ def markdown(
             if row.nodes is None or row.peak_bytes is None
             else f"{row.peak_bytes / row.nodes:,.0f}"
         )
+        speed_up = by_name[MICROGRAD].seconds / row.seconds
         lines.append(
-            f"| {row.name} | {_ms(row.seconds)} | {nodes} | "
+            f"| {row.name} | {_ms(row.seconds)} | {speed_up:.1f}x | {nodes} | "
             f"{_per_node(row.seconds, row.nodes)} | {per_node} |"
         )
-    faster = by_name[MICROGRAD].seconds / by_name[OURS].seconds
-    slower = by_name[OURS].seconds / by_name[PLAIN].seconds
+    micrograd, plain = by_name[MICROGRAD].seconds, by_name[PLAIN].seconds
+    eager = by_name[OURS].seconds
+    summary = (
+        f"Eager, {OURS} is **{micrograd / eager:.1f}x faster** than {MICROGRAD}; the hand-written "
+        f"plain-float forward and backward of the same network is {eager / plain:.1f}x faster "
+        "than eager."
+    )
+    if REPLAY in by_name:
+        replay = by_name[REPLAY].seconds
+        summary = (
+            f"Eager, {OURS} is **{micrograd / eager:.1f}x faster** than {MICROGRAD}; replayed, "
+            f"**{micrograd / replay:.1f}x faster** ({eager / replay:.1f}x faster than eager). The "
+            "hand-written plain-float forward and backward of the same network is "
+            f"{eager / plain:.1f}x faster than eager, {replay / plain:.1f}x faster than replayed. "
+            "All engines were checked to give the same cost after all these steps."
+        )
     lines += [
         "",
-        f"{OURS} is **{faster:.1f}x faster** than {MICROGRAD} and {slower:.1f}x slower than the "
-        "hand-written plain-float forward and backward of the same network.",
+        summary,
         "",
         *gpt_table(config, gpts),
         "",
@@ -599,12 +666,13 @@ def markdown(
     return "\n".join(lines)
 
 
-def gpt_table(config: Config, gpts: list[EngineRow]) -> list[str]:
+def gpt_table(config: Config, result: GPTResult) -> list[str]:
     """The microgpt table: each engine design's step, and how many times ours is faster."""
+    gpts = result.rows
     ours = next(row for row in gpts if row.name == OURS)
     lines = [
-        "microgpt's training step: the same GPT (1 block, width 16, 4 heads, 4,192 weights) "
-        "reads a 6-letter name, cost -log p(next character), backward, Adam; built with "
+        f"microgpt's training step: the same GPT ({result.workload}), cost "
+        "-log p(next character), backward, Adam; built with "
         f"{OURS}, with microgpt's engine design (a slotted node with tuples of children and "
         "local derivatives) and with micrograd's (a closure per node), both written in "
         "`benchmarks/engines.py`. Same weights, same loss (checked). "

@@ -175,9 +175,11 @@ def test_a_gpt_step_moves_every_engines_weights_alike() -> None:
 
 
 def test_microgpt_step_rows_count_the_same_graph_for_the_tuple_and_closure_designs() -> None:
-    rows = bench_microgpt(Config(repeats=1), quiet, TINY, letters=2)
-    by_name = {row.name: row for row in rows}
+    result = bench_microgpt(Config(repeats=1), quiet, TINY, letters=2)
+    by_name = {row.name: row for row in result.rows}
     assert by_name[TUPLES].nodes == by_name[CLOSURES].nodes
     # ours divides in one node where the others multiply by a reciprocal: fewer nodes, not more
     assert (by_name[OURS].nodes or 0) < (by_name[TUPLES].nodes or 0)
-    assert "x faster |" in "\n".join(gpt_table(Config(repeats=1), rows))
+    table = "\n".join(gpt_table(Config(repeats=1), result))
+    assert "x faster |" in table
+    assert "1 block(s), width 8, 2 heads, 1,264 weights, reading a 2-letter name" in table
