@@ -96,7 +96,7 @@ class BackwardStep:
 def backward_steps(root: Value) -> Iterator[BackwardStep]:
     """Run `root.backward()` one node at a time, yielding a `BackwardStep` after each node.
 
-    The steps come from the engine's own chain-rule loop (`engine._backward_pass`), in the same
+    The steps come from the engine's own chain-rule loop (`engine.backward_pass`), in the same
     order as `backward()`: `reversed(root.topological_order())`, the root first. Every node
     yields a step, leaves included (a leaf's step has no shares: its grad is final), so the
     steps line up one to one with the nodes.
@@ -109,7 +109,7 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
     """
     names = node_names(root.topological_order())
     root_name = names[root]
-    for node in engine._backward_pass(root):
+    for node in engine.backward_pass(root):
         upstream = node.grad
         shares = tuple(
             InputShare(each, names[each], local, local * upstream, each.grad)
@@ -331,14 +331,12 @@ def detect_anomaly() -> Iterator[None]:
     this block (it is slower; use it to find a bug, not to train). Blocks nest.
     """
     global _depth
-    previous = engine._forward_hook, engine._backward_hook
-    engine._forward_hook, engine._backward_hook = _check_forward, _check_backward
     _depth += 1
     try:
-        yield
+        with engine.hooks(forward=_check_forward, backward=_check_backward):
+            yield
     finally:
         _depth -= 1
-        engine._forward_hook, engine._backward_hook = previous
         if _depth == 0:
             _sites.clear()
 
@@ -448,3 +446,6 @@ def gradcheck(
     if raise_exception and not report.ok:
         raise GradcheckError(report)
     return report
+
+
+engine.set_step_reader(backward_steps)

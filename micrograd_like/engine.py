@@ -1,32 +1,71 @@
 """The scalar autograd engine: a `Value` node, its ops, and the backward pass.
 
-Every op computes its forward value *and* its local derivatives (d out / d input, one per
-input) in the same few lines, and stores both on the new node. `backward()` then walks the
-graph from the cost back to the leaves and applies the chain rule in one loop:
+Every op computes its forward value *and* its local derivatives (∂out/∂input, one per input)
+in the same few lines, and stores both on the new node. `backward()` then walks the graph from
+the cost back to the leaves and applies the chain rule in one loop (`backward_pass`):
 
-    input.grad += local * upstream        # d cost/d input += d node/d input * d cost/d node
+    input.grad += local * upstream        # dC/d input += ∂node/∂input * dC/d node
 
 Nodes hold no closures, so a graph has no reference cycles: it is freed by reference counting
 the moment the last name for it goes, and Python's cyclic garbage collector has little to do.
+
+This module imports nothing else of the package: readers (drawings, steps, checks) reach it
+through its public names only.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from numbers import Real
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-if TYPE_CHECKING:
-    from micrograd_like.debug import BackwardStep
+Hook = Callable[["Value"], None]
 
-# The recording switch (no_grad() turns it off) and two optional checks that
-# detect_anomaly() in debug.py installs: one sees each new node, one each backward step.
-_grad_enabled = True
-_forward_hook: Callable[[Value], None] | None = None
-_backward_hook: Callable[[Value], None] | None = None
+
+class _Modes(threading.local):
+    """This thread's modes: recording (off inside `no_grad()`) and the installed `hooks()`.
+
+    A new thread starts with the class defaults: recording on, no hooks.
+    """
+
+    recording = True
+    forward_hooks: tuple[Hook, ...] = ()
+    backward_hooks: tuple[Hook, ...] = ()
+    depth = 0  # how many no_grad()/hooks() blocks this thread is inside
+
+
+_modes = _Modes()
+# How many threads are inside a no_grad() or hooks() block. While it is 0, which is the usual
+# case, making a node costs one check of this number; otherwise the node also asks its thread.
+_threads_in_a_mode = 0
+_modes_lock = threading.Lock()
+
+
+@contextmanager
+def _mode(**changes: Any) -> Iterator[None]:
+    """Change this thread's modes for the block, and restore them on the way out."""
+    global _threads_in_a_mode
+    previous = {name: getattr(_modes, name) for name in changes}
+    for name, value in changes.items():
+        setattr(_modes, name, value)
+    if _modes.depth == 0:
+        with _modes_lock:
+            _threads_in_a_mode += 1
+    _modes.depth += 1
+    try:
+        yield
+    finally:
+        _modes.depth -= 1
+        if _modes.depth == 0:
+            with _modes_lock:
+                _threads_in_a_mode -= 1
+        for name, value in previous.items():
+            setattr(_modes, name, value)
+
 
 # Symbolic local derivatives, written beside each op by @_derivatives: op name -> (forward
 # formula, one derivative formula per input). explain() prints them; tests check them against
@@ -47,54 +86,59 @@ def _derivatives(op: str, forward: str, *local: str) -> Callable[[Op], Op]:
     return register
 
 
-def _as_float(data: object) -> float:
-    """Check that `data` is a real number and return it as a float."""
-    number = float(data) if type(data) is float or type(data) is int else _other_number(data)
+def _as_float(data: object, where: str = "Value()") -> float:
+    """Check that `data` is a real number a float can hold, and return it as a float."""
+    number = data if type(data) is float else _other_number(data, where)
     if number != number:
-        raise ValueError("Value(nan): a NaN cannot enter the graph; check where it was computed")
+        raise ValueError(f"{where}: nan is not a number and cannot enter the graph")
     return number
 
 
-def _other_number(data: object) -> float:
-    """The slow path of _as_float: any other real number (numpy, Fraction) or a clear error."""
+def _other_number(data: object, where: str) -> float:
+    """The slow path of _as_float: an int, any other real number (numpy, Fraction) or a clear
+    error."""
     if isinstance(data, Value):
-        raise TypeError(f"Value() expects a number, got another Value ({data!r}); use it directly")
+        raise TypeError(
+            f"{where}() expects a number, got another Value ({data!r}); use it directly"
+        )
     if not isinstance(data, Real) or isinstance(data, bool):
         raise TypeError(
-            f"Value() expects a real number (int or float), got {type(data).__name__}: {data!r}"
+            f"{where}: expected a real number (int or float), got {type(data).__name__}: {data!r}"
         )
-    return float(data)
+    try:
+        return float(data)
+    except OverflowError:
+        # the number of digits, from the bits: a 5,000-digit int cannot even be printed
+        digits = int(abs(int(data)).bit_length() * math.log10(2)) + 1  # type: ignore[call-overload]
+        raise OverflowError(
+            f"{where}: the number {type(data).__name__}(about 1e{digits - 1}) is too large for a "
+            f"float (the largest is about 1.8e308)"
+        ) from None
 
 
 def _lift(other: object, op: str) -> Value:
     """A plain number on either side of an operator becomes a constant leaf of the graph."""
     if isinstance(other, Value):
         return other
-    if (
-        type(other) is float
-        or type(other) is int
-        or (isinstance(other, Real) and not isinstance(other, bool))
-    ):
-        return Value(other)  # type: ignore[arg-type]
+    if type(other) is float or type(other) is int or isinstance(other, Real):
+        return Value(_as_float(other, op))
     raise TypeError(f"unsupported operand for {op}: Value and {type(other).__name__} ({other!r})")
 
 
 def _unary(data: float, op: str, input1: Value, local1: float) -> Value:
-    """Make the output node of a one-input op (the fast path: the op already checked its input)."""
+    """Make the output node of a one-input op."""
+    if data != data:  # NaN: only from an input changed by hand to NaN, never let it spread
+        raise ValueError(f"{op}({input1.data!r}) is not a number")
     out = _allocate(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
+    out._op = op
+    out._input1 = input1
+    out._local1 = local1
     out._input2 = None
-    if _grad_enabled:
-        out._op = op
-        out._input1 = input1
-        out._local1 = local1
-    else:  # inside no_grad(): the value without the graph behind it
-        out._op = ""
-        out._input1 = None
-    if _forward_hook is not None:
-        _forward_hook(out)
+    if _threads_in_a_mode:
+        _apply_modes(out)
     return out
 
 
@@ -111,19 +155,25 @@ def _binary(
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _grad_enabled:
-        out._op = op
-        out._input1 = input1
-        out._local1 = local1
-        out._input2 = input2
-        out._local2 = local2
-    else:
-        out._op = ""
-        out._input1 = None
-        out._input2 = None
-    if _forward_hook is not None:
-        _forward_hook(out)
+    out._op = op
+    out._input1 = input1
+    out._local1 = local1
+    out._input2 = input2
+    out._local2 = local2
+    if _threads_in_a_mode:
+        _apply_modes(out)
     return out
+
+
+def _apply_modes(out: Value) -> None:
+    """This thread's modes for a new node: inside no_grad() it forgets its inputs (a leaf with
+    the value only); hooks() see it."""
+    modes = _modes
+    if not modes.recording:
+        out._op = ""
+        out._input1 = out._input2 = None
+    for hook in modes.forward_hooks:
+        hook(out)
 
 
 _allocate = object.__new__
@@ -135,16 +185,31 @@ def _fmt(x: float) -> str:
     return repr(rounded) if rounded != 0 or x == 0 else f"{x:.4g}"
 
 
+def _undefined_local(message: str, error: type[Exception] = ZeroDivisionError) -> float:
+    """A local derivative that does not exist: an error, except inside no_grad(), where no
+    derivative is needed and the value alone is computed."""
+    if not _modes.recording:
+        return 0.0
+    raise error(message)
+
+
 def _power_local(base: float, exponent: float, op: str) -> float:
-    """d(base**n)/d base = n * base**(n - 1), with an error where it is infinite."""
+    """∂(base**n)/∂base = n * base**(n - 1), with an error where it is infinite or undefined."""
     if exponent == 0:
         return 0.0
     try:
-        return float(exponent * base ** (exponent - 1))
+        local = float(exponent * base ** (exponent - 1))
     except (ZeroDivisionError, OverflowError):
-        raise ZeroDivisionError(
+        return _undefined_local(
             f"{op}: the local derivative {exponent!r} * {base!r} ** {exponent - 1!r} is infinite"
-        ) from None
+        )
+    if local != local:  # inf * 0 at an infinite exponent
+        return _undefined_local(
+            f"{op}: the local derivative {exponent!r} * {base!r} ** {exponent - 1!r} is not a "
+            "number",
+            ArithmeticError,
+        )
+    return local
 
 
 def _power(base: float, exponent: float, op: str) -> float:
@@ -162,17 +227,33 @@ def _power(base: float, exponent: float, op: str) -> float:
 class Value:
     """One number in a computational graph, with the gradient of the cost with respect to it.
 
-    `data` is the number, `grad` is d cost / d self after `backward()`, `label` is a name for
-    drawings and debugger output. `op` is the operation that produced the node ("" for a leaf:
-    an input, a weight, a bias or a constant) and `inputs` are its operands in order, duplicates
-    kept (`a * a` has the two inputs `a, a`). `local_grads` are d self / d input, one per input.
+    `data` is the number, `grad` is dC/d self after `backward()` (C the node it was called on),
+    `label` is a name for drawings and debugger output. `op` is the operation that produced the
+    node ("" for a leaf: an input, a weight, a bias or a constant) and `inputs` are its operands
+    in order, duplicates kept (`a * a` has the two inputs `a, a`). `local_grads` are
+    ∂self/∂input, one per input.
 
     Every op has one or two inputs, so they live in fixed slots (`_input1`, `_local1`,
     `_input2`, `_local2`) rather than in tuples: one allocation per node instead of three, which
     halves the time of a training step, most of it spent in the garbage collector otherwise.
+    The `__dict__` slot lets your code keep its own attributes on a node (`p.m = 0.0`, as
+    micrograd-era optimizers do); a node that has none never allocates the dictionary.
+
+    `==` and hashing are identity (two nodes with the same value are different nodes, and a
+    node can be a dictionary key); `< <= > >=` compare `data` and return a bool.
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_input1", "_local1", "_input2", "_local2")
+    __slots__ = (
+        "data",
+        "grad",
+        "label",
+        "_op",
+        "_input1",
+        "_local1",
+        "_input2",
+        "_local2",
+        "__dict__",
+    )
 
     data: float
     grad: float
@@ -209,12 +290,25 @@ class Value:
 
     @property
     def local_grads(self) -> tuple[float, ...]:
-        """d self / d input for each input, computed by the op in the forward pass."""
+        """∂self/∂input for each input, computed by the op in the forward pass."""
         if self._input1 is None:
             return ()
         if self._input2 is None:
             return (self._local1,)
         return (self._local1, self._local2)
+
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's name for the inputs: a set (order and duplicates lost; prefer `inputs`)."""
+        return set(self.inputs)
+
+    def _backward(self) -> None:
+        """This node's own chain-rule step, as micrograd's closures do it: each input's grad
+        receives ∂self/∂input * self.grad. `backward()` applies it to every node in order; call
+        it by hand (root.grad = 1.0 first) to do backpropagation node by node."""
+        upstream = self.grad
+        for each, local in zip(self.inputs, self.local_grads, strict=True):
+            each.grad += local * upstream
 
     def __repr__(self) -> str:
         text = f"Value(data={_fmt(self.data)}, grad={_fmt(self.grad)}"
@@ -223,6 +317,67 @@ class Value:
         if self.label:
             text += f", label={self.label!r}"
         return text + ")"
+
+    @classmethod
+    def from_op(
+        cls,
+        op: str,
+        data: float,
+        inputs: Sequence[Value],
+        local_grads: Sequence[float],
+        formula: Sequence[str] | None = None,
+    ) -> Value:
+        """A node made by an op of your own: its name, its value, its one or two inputs and the
+        local derivative ∂out/∂input for each (computed by you, as the built-in ops do).
+
+        `formula`, optional, gives those derivatives symbolically for `explain()`, one per
+        input, naming the inputs a and b and the output out: `Value.from_op("sin",
+        math.sin(x.data), [x], [math.cos(x.data)], formula=["cos(a)"])`. The node works
+        everywhere a built-in one does: backward, steps, explain, drawings, anomaly checks.
+        """
+        if not isinstance(op, str) or not op.strip() or not op.isprintable():
+            raise ValueError(f"Value.from_op: op must be a non-empty printable name, got {op!r}")
+        if op in BUILT_IN_OPS or op.startswith("**"):
+            raise ValueError(f"Value.from_op: {op!r} is a built-in op; give yours its own name")
+        if isinstance(inputs, Value) or not isinstance(inputs, Sequence):
+            raise TypeError(
+                f"Value.from_op({op!r}): inputs must be a list of one or two Values, got {inputs!r}"
+            )
+        if not 1 <= len(inputs) <= 2 or not all(isinstance(each, Value) for each in inputs):
+            raise TypeError(
+                f"Value.from_op({op!r}): inputs must be one or two Values, got {list(inputs)!r} "
+                "(compose two-input ops for more)"
+            )
+        if isinstance(local_grads, (str, bytes)) or not isinstance(local_grads, Sequence):
+            raise TypeError(
+                f"Value.from_op({op!r}): local_grads must be a list of numbers, got {local_grads!r}"
+            )
+        if len(local_grads) != len(inputs):
+            raise ValueError(
+                f"Value.from_op({op!r}): {len(inputs)} input(s) but {len(local_grads)} local "
+                "derivative(s); give one per input"
+            )
+        value = _as_float(data, f"{op}: value")
+        locals_ = [_as_float(local, f"{op}: local derivative") for local in local_grads]
+        if formula is not None:
+            _register_formula(op, len(inputs), formula)
+        if len(inputs) == 1:
+            return _unary(value, op, inputs[0], locals_[0])
+        return _binary(value, op, inputs[0], locals_[0], inputs[1], locals_[1])
+
+    # ---- comparisons read the values; == stays identity, so nodes hash by identity
+
+    def __lt__(self, other: Value | float) -> bool:
+        return self.data < _compared(other, "<")
+
+    def __le__(self, other: Value | float) -> bool:
+        return self.data <= _compared(other, "<=")
+
+    def __gt__(self, other: Value | float) -> bool:
+        return self.data > _compared(other, ">")
+
+    def __ge__(self, other: Value | float) -> bool:
+        return self.data >= _compared(other, ">=")
 
     # ---- ops, in the order the seeds meet them: sums, products, powers, exp/log, activations
 
@@ -278,7 +433,7 @@ class Value:
                     f"unsupported exponent for **: {type(other).__name__} ({other!r}); "
                     "use an int, a float or a Value"
                 )
-            n = float(other)
+            n = _as_float(other, f"{a!r} ** exponent")
             op = f"**{other!r}"  # the exponent is part of the op: x**2 has the one input x
             where = f"{a!r} ** {other!r}"
             return _unary(_power(a, n, where), op, self, _power_local(a, n, where))
@@ -286,18 +441,48 @@ class Value:
         where = f"{a!r} ** Value({b!r})"
         out = _power(a, b, where)
         if a > 0:
-            d_exponent = out * math.log(a)
+            d_exponent = out * math.log(a)  # ∂(a**b)/∂b = a**b * log(a)
         elif a == 0 and b > 0:
             d_exponent = 0.0  # lim a->0+ of a**b * log(a) = 0 for b > 0
         else:
-            raise ValueError(
+            d_exponent = _undefined_local(
                 f"{where}: the derivative with respect to the exponent, out * log(base), needs "
-                "base > 0; for a fixed exponent use a plain number: x ** 2"
+                "base > 0; for a fixed exponent use a plain number: x ** 2",
+                ValueError,
+            )
+        if d_exponent != d_exponent:  # inf * 0: an infinite power of a base near 1
+            d_exponent = _undefined_local(
+                f"{where}: the derivative with respect to the exponent, {out!r} * log({a!r}), "
+                "is not a number",
+                ArithmeticError,
             )
         return _binary(out, "**", self, _power_local(a, b, where), other, d_exponent)
 
     def __rpow__(self, other: float) -> Value:
         return _lift(other, "**") ** self
+
+    @_derivatives("sqrt", "sqrt(a)", "1 / (2 * sqrt(a))")
+    def sqrt(self) -> Value:
+        a = self.data
+        if a < 0:
+            raise ValueError(f"sqrt({a!r}): input must be >= 0")
+        out = math.sqrt(a)
+        if out == 0:
+            local = _undefined_local(
+                f"sqrt({a!r}): the local derivative 1 / (2 * sqrt(a)) is infinite"
+            )
+        else:
+            local = 0.5 / out
+        return _unary(out, "sqrt", self, local)
+
+    @_derivatives("abs", "abs(a)", "sign(a)")
+    def __abs__(self) -> Value:
+        a = self.data
+        return _unary(abs(a), "abs", self, 1.0 if a > 0 else -1.0 if a < 0 else 0.0)  # 0 at 0
+
+    def abs(self) -> Value:
+        """|a|; also `abs(x)`. The local derivative at 0 is taken as 0 (a subgradient)."""
+        return self.__abs__()
 
     @_derivatives("exp", "exp(a)", "exp(a)")
     def exp(self) -> Value:
@@ -312,9 +497,23 @@ class Value:
     @_derivatives("log", "log(a)", "1 / a")
     def log(self) -> Value:
         a = self.data
-        if a <= 0:
+        if not a > 0:
             raise ValueError(f"log({a!r}): input must be > 0")
         return _unary(math.log(a), "log", self, 1.0 / a)
+
+    @_derivatives("sin", "sin(a)", "cos(a)")
+    def sin(self) -> Value:
+        a = self.data
+        if math.isinf(a):
+            raise ValueError(f"sin({a!r}): the sine of an infinity is not a number")
+        return _unary(math.sin(a), "sin", self, math.cos(a))
+
+    @_derivatives("cos", "cos(a)", "-sin(a)")
+    def cos(self) -> Value:
+        a = self.data
+        if math.isinf(a):
+            raise ValueError(f"cos({a!r}): the cosine of an infinity is not a number")
+        return _unary(math.cos(a), "cos", self, -math.sin(a))
 
     @_derivatives("tanh", "tanh(a)", "1 - tanh(a)**2")
     def tanh(self) -> Value:
@@ -336,6 +535,8 @@ class Value:
         a = self.data
         if a > 0:
             return _unary(a, "relu", self, 1.0)
+        if a != a:
+            raise ValueError(f"relu({a!r}) is not a number")
         return _unary(0.0, "relu", self, 0.0)
 
     # ---- the backward pass
@@ -370,14 +571,17 @@ class Value:
         calling backward() twice gives the same intermediate grads. Leaf grads (inputs, weights,
         biases) *accumulate*, as in PyTorch: gradients from several costs add up. Clear them
         before the next step with `Module.zero_grad()` or `for p in params: p.grad = 0.0`.
+        Raises `ArithmeticError` naming the node and the numbers that met when a gradient would
+        be NaN (an infinite upstream gradient times a zero local derivative, say).
         """
-        deque(_backward_pass(self), maxlen=0)  # run the generator to the end, at C speed
+        deque(_chain_rule(self, None), maxlen=0)  # run the loop to the end, at C speed
 
-    def backward_steps(self) -> Iterator[BackwardStep]:
-        """The backward pass one node at a time; see `micrograd_like.debug.backward_steps`."""
-        from micrograd_like.debug import backward_steps
-
-        return backward_steps(self)
+    def backward_steps(self) -> Iterator[Any]:
+        """The backward pass one node at a time, each step a record of the chain rule it
+        applied; see `micrograd_like.steps.backward_steps`."""
+        if _step_reader is None:
+            raise RuntimeError("backward_steps: import micrograd_like to install the step reader")
+        return _step_reader(self)
 
     def zero_grad(self) -> None:
         """Set grad to 0 on this node and everything it depends on."""
@@ -385,44 +589,195 @@ class Value:
             node.grad = 0.0
 
 
-def _backward_pass(root: Value) -> Iterator[Value]:
+class Parameter(Value):
+    """A weight or a bias: a `Value` that a model owns and an optimizer updates.
+
+    It behaves exactly like a `Value`; the class only lets a drawing or a debugger tell the
+    parameters apart from inputs and intermediate nodes (`isinstance(node, Parameter)`).
+    """
+
+    __slots__ = ()
+
+
+# The ops defined above; Value.from_op refuses their names.
+BUILT_IN_OPS = frozenset(OP_FORMULAS)
+
+
+def _compared(other: object, op: str) -> float:
+    if isinstance(other, Value):
+        return other.data
+    if isinstance(other, Real) and not isinstance(other, bool):
+        return float(other)
+    raise TypeError(f"'{op}' not supported between Value and {type(other).__name__} ({other!r})")
+
+
+def _register_formula(op: str, arity: int, formula: Sequence[str]) -> None:
+    """Record the symbolic derivatives of an op made with `Value.from_op`, for explain()."""
+    if isinstance(formula, str) or not all(isinstance(each, str) for each in formula):
+        raise TypeError(
+            f"Value.from_op({op!r}): formula must be a list of strings, one per input, "
+            f"got {formula!r}"
+        )
+    if len(formula) != arity:
+        raise ValueError(f"Value.from_op({op!r}): {arity} input(s) but {len(formula)} formula(s)")
+    entry = (f"{op}(a)" if arity == 1 else f"{op}(a, b)", tuple(formula))
+    known = OP_FORMULAS.setdefault(op, entry)
+    if known != entry:
+        raise ValueError(
+            f"Value.from_op({op!r}): the op already has the formula {list(known[1])!r}; "
+            f"one op name, one derivative (got {list(formula)!r})"
+        )
+
+
+# ---- the chain rule, in one loop
+
+
+class BackwardConflict(RuntimeError):
+    """Another backward pass ran on a graph while a stepping pass over it was paused."""
+
+
+class _Pass:
+    """A backward pass that can pause between nodes (stepping); `interrupted` says why it
+    cannot go on."""
+
+    __slots__ = ("interrupted",)
+
+    def __init__(self) -> None:
+        self.interrupted = ""
+
+
+# id(node) -> the paused stepping pass that holds the node's grad half-way
+_paused: dict[int, _Pass] = {}
+
+
+def _chain_rule(root: Value, paused: _Pass | None) -> Iterator[Value]:
     """Apply the chain rule node by node, yielding each node once its inputs got their share.
 
-    backward() runs this to the end; backward_steps() stops after each node to show it.
+    `paused` is given by a pass that may stop between nodes (backward_pass): its nodes are
+    registered so that another pass over them can tell it to stop.
     """
     order = root.topological_order()
+    if _paused:  # some stepping pass is paused: does it share a node with this one?
+        _interrupt_paused(order, paused)
+    if paused is not None:
+        for node in order:
+            _paused[id(node)] = paused
+    try:
+        for node in order:
+            if node._input1 is not None:
+                node.grad = 0.0
+        root.grad = 1.0
+        backward_hooks = _modes.backward_hooks if _threads_in_a_mode else ()
+        for node in reversed(order):
+            upstream = node.grad  # d root / d node, complete: every node that uses it is done
+            if upstream != upstream:
+                raise _nan_error(node, order)
+            input1, input2 = node._input1, node._input2
+            if input1 is not None:  # chain rule: d root/d input += ∂node/∂input * d root/d node
+                input1.grad += node._local1 * upstream
+                if input2 is not None:
+                    input2.grad += node._local2 * upstream
+            if backward_hooks:
+                for hook in backward_hooks:
+                    hook(node)
+            yield node
+    finally:
+        if paused is not None:
+            for node in order:
+                if _paused.get(id(node)) is paused:
+                    del _paused[id(node)]
+
+
+def _interrupt_paused(order: list[Value], current: _Pass | None) -> None:
     for node in order:
-        if node._input1 is not None:
-            node.grad = 0.0
-    root.grad = 1.0
-    hook = _backward_hook
-    for node in reversed(order):
-        upstream = node.grad  # d root / d node, complete: every node that uses it is done
-        input1, input2 = node._input1, node._input2
-        if input1 is not None:  # chain rule: d root/d input += d node/d input * d root/d node
-            input1.grad += node._local1 * upstream
-            if input2 is not None:
-                input2.grad += node._local2 * upstream
-        if hook is not None:
-            hook(node)
+        other = _paused.get(id(node))
+        if other is not None and other is not current and not other.interrupted:
+            other.interrupted = (
+                f"backward_steps: another backward pass ran over {node!r} while this one was "
+                "paused, so the grads it was building are gone; start a new backward_steps()"
+            )
+
+
+def backward_pass(root: Value) -> Iterator[Value]:
+    """The backward pass as a generator: THE chain-rule loop, paused after each node.
+
+    Resets every non-leaf grad to 0 and sets root.grad to 1, then, for each node in
+    `reversed(root.topological_order())` (the root first), adds ∂node/∂input * d root/d node to
+    each input's grad and yields the node: by then the node's own grad is final. Drained, it
+    leaves every grad exactly as `root.backward()` does (which runs this same loop). Hooks
+    installed with `hooks(backward=...)` run after each node.
+
+    While it is paused between nodes, another backward pass over any of its nodes (a
+    `backward()`, another stepping pass) takes over: this one then raises `BackwardConflict` at
+    its next step instead of mixing two passes' gradients.
+    """
+    state = _Pass()
+    for node in _chain_rule(root, state):
         yield node
+        if state.interrupted:  # checked on resuming, before the next node's step
+            raise BackwardConflict(state.interrupted)
+
+
+def _nan_error(node: Value, order: list[Value]) -> ArithmeticError:
+    """Name the node whose gradient became NaN and the numbers that met to make it."""
+    where = order.index(node)
+    shares = [
+        (user, local, user.grad)
+        for user in order[where + 1 :]
+        for each, local in zip(user.inputs, user.local_grads, strict=True)
+        if each is node
+    ]
+    products = [f"{local!r} * {upstream!r} from {user!r}" for user, local, upstream in shares]
+    met = [f"{local!r} * {up!r}" for _, local, up in shares if (local * up) != (local * up)]
+    how = f"{met[0]} is not a number" if met else "infinities of opposite signs were added"
+    return ArithmeticError(
+        f"backward: the gradient of {node!r} would be NaN: {how} "
+        f"(the shares it received: {'; '.join(products) or 'none'}); "
+        "the backward pass stopped, grads are partial (detect_anomaly() finds where the "
+        "infinity was made)"
+    )
 
 
 @contextmanager
 def no_grad() -> Iterator[None]:
     """Compute values without recording the graph (for evaluation and parameter updates).
 
-    Results made inside are leaves: no inputs, nothing for backward() to walk.
+    Results made inside are leaves: no inputs, nothing for backward() to walk; ops whose local
+    derivative does not exist (`Value(0.0) ** 0.5`) still give their value. Per thread, as in
+    PyTorch: other threads keep recording, and a new thread starts with recording on.
     """
-    global _grad_enabled
-    previous = _grad_enabled
-    _grad_enabled = False
-    try:
+    with _mode(recording=False):
         yield
-    finally:
-        _grad_enabled = previous
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside `no_grad()`."""
-    return _grad_enabled
+    """True unless this thread is inside `no_grad()`."""
+    return _modes.recording
+
+
+@contextmanager
+def hooks(*, forward: Hook | None = None, backward: Hook | None = None) -> Iterator[None]:
+    """Call `forward(node)` for every node made in this thread inside the block, and
+    `backward(node)` after each node's chain-rule step of every backward pass in it.
+
+    Blocks nest (inner hooks run after outer ones) and are per thread. `detect_anomaly()` is
+    built on this.
+    """
+    for name, hook in (("forward", forward), ("backward", backward)):
+        if hook is not None and not callable(hook):
+            raise TypeError(f"hooks: {name} must be a function of a node, got {hook!r}")
+    with _mode(
+        forward_hooks=_modes.forward_hooks + ((forward,) if forward else ()),
+        backward_hooks=_modes.backward_hooks + ((backward,) if backward else ()),
+    ):
+        yield
+
+
+_step_reader: Callable[[Value], Iterator[Any]] | None = None
+
+
+def set_step_reader(reader: Callable[[Value], Iterator[Any]]) -> None:
+    """Install the function behind `Value.backward_steps()` (micrograd_like.steps does, on
+    import), so that the engine imports nothing of the package."""
+    global _step_reader
+    _step_reader = reader

@@ -23,6 +23,7 @@ from operator import mul
 from pathlib import Path
 
 from micrograd_like._io import FileTooLargeError, atomic_write_text, read_regular_file
+from micrograd_like.engine import Parameter as Parameter  # re-exported: nn's home before
 from micrograd_like.engine import Value
 
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
@@ -38,16 +39,6 @@ CHECKPOINT_MAX_BYTES = 64 * 2**20
 """`Module.load` refuses larger files unless given a larger `max_bytes`."""
 
 Seed = int | random.Random | None
-
-
-class Parameter(Value):
-    """A weight or a bias: a `Value` that a model owns and an optimizer updates.
-
-    It behaves exactly like a `Value`; the class only lets a drawing or a debugger tell the
-    parameters apart from inputs and intermediate nodes (`isinstance(node, Parameter)`).
-    """
-
-    __slots__ = ()
 
 
 class CheckpointError(ValueError):

@@ -31,7 +31,8 @@ C.backward()
 def chain_rule_line() -> int:
     """The line of the chain-rule statement in engine.py, found in its text."""
     lines = Path(engine.__file__).read_text(encoding="utf-8").splitlines()
-    return lines.index("            input1.grad += node._local1 * upstream") + 1
+    stripped = [line.strip() for line in lines]
+    return stripped.index("input1.grad += node._local1 * upstream") + 1
 
 
 def test_pdb_shows_the_node_and_the_chain_rule_values(tmp_path: Path) -> None:
