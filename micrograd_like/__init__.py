@@ -1,10 +1,11 @@
 """micrograd_like: a tiny scalar autograd engine that lets you watch backpropagation happen."""
 
 from micrograd_like import losses, nn, optim
-from micrograd_like.debug import AnomalyError, GradcheckError, detect_anomaly, explain, gradcheck
+from micrograd_like.checks import AnomalyError, GradcheckError, detect_anomaly, gradcheck
 from micrograd_like.engine import Value, is_grad_enabled, no_grad
 from micrograd_like.nn import MLP, Layer, Module, Neuron, Parameter
-from micrograd_like.page import save_backprop_html
+from micrograd_like.page import backprop_data, save_backprop_html
+from micrograd_like.steps import backward_steps, explain
 from micrograd_like.viz import draw_dot, save_graph
 
 __all__ = [
@@ -16,6 +17,8 @@ __all__ = [
     "Neuron",
     "Parameter",
     "Value",
+    "backprop_data",
+    "backward_steps",
     "detect_anomaly",
     "draw_dot",
     "explain",

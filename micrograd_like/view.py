@@ -112,6 +112,7 @@ class GraphView:
         self.root = root
         self.order: tuple[Value, ...] = tuple(root.topological_order())
         self._index = {node: i for i, node in enumerate(self.order)}
+        self._names: dict[Value, str] = {}
 
     def __len__(self) -> int:
         return len(self.order)
@@ -134,8 +135,11 @@ class GraphView:
         """The node's label, else its op word and index: `mul4`, `const3`."""
         if node.label:
             return node.label
-        word = "const" if self.role(node) == "constant" else op_word(node.op)
-        return f"{word}{self.index(node)}"
+        name = self._names.get(node)
+        if name is None:
+            word = "const" if self.role(node) == "constant" else op_word(node.op)
+            name = self._names[node] = f"{word}{self.index(node)}"
+        return name
 
     def role(self, node: Value) -> str:
         """One of `ROLES`; see the module docstring for what each means."""

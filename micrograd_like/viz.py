@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,19 +26,29 @@ import graphviz
 
 from micrograd_like._io import atomic_write_bytes
 from micrograd_like.engine import Value
-from micrograd_like.nn import Parameter
+from micrograd_like.view import GraphView, count_nodes, format_number
 
 RENDER_FORMATS = ("svg", "png", "pdf")
 SUFFIX_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 RANKDIRS = ("LR", "TB", "RL", "BT")
-COUNT_LIMIT = 100_000  # past this many nodes the size error stops counting
 
-# Fill colours that tell the roles apart; highlighted nodes and edges get a thick red outline.
-INPUT_FILL = "#dbeafe"  # a leaf: an input, a target or a constant
-PARAMETER_FILL = "#fde68a"  # a weight or a bias (nn.Parameter): what training changes
-OUTPUT_FILL = "#fecaca"  # the root: usually the cost
-INTERMEDIATE_FILL = "#ffffff"
+# The fill colour of each role (see view.py); highlighted nodes and edges get a thick red outline.
+ROLE_FILLS = {
+    "input": "#dbeafe",  # blue: a labelled leaf, an input or a target
+    "constant": "#f3f4f6",  # grey, dashed: a number lifted into the graph
+    "parameter": "#fde68a",  # yellow: a weight or a bias, what training changes
+    "intermediate": "#ffffff",
+    "root": "#fecaca",  # red: the node drawn from, usually the cost
+}
+ROLE_WORDS = {
+    "input": "input (a labelled leaf)",
+    "constant": "constant (a number in the expression)",
+    "parameter": "parameter (weight or bias)",
+    "intermediate": "intermediate (made by an op)",
+    "root": "root (usually the cost)",
+}
 OP_FILL = "#e5e7eb"
+QUIET = "#6b7280"  # the names of unlabelled nodes: there to be found, not to be read first
 HIGHLIGHT = "#dc2626"
 HIGHLIGHT_OP = {"color": HIGHLIGHT, "penwidth": "3"}
 HIGHLIGHT_EDGE = {"color": HIGHLIGHT, "penwidth": "2.5"}
@@ -93,25 +104,102 @@ def _escape(text: str) -> str:
     return "<BR/>".join(lines)
 
 
-def _check_size(root: Value, max_nodes: int) -> None:
-    """Refuse a graph of more than max_nodes nodes, saying how big it is, before any layout.
+@dataclass(frozen=True)
+class DrawOptions:
+    """The options of `draw_dot`, checked when made, before any work on the graph.
 
-    The count itself stops at COUNT_LIMIT nodes, so even a huge graph fails in a fraction of
-    a second.
+    `caller` names the public function in error messages (`draw_dot`, `save_backprop_html`).
     """
-    seen = {root}
-    stack = [root]
-    while stack and len(seen) <= COUNT_LIMIT:
-        for node in stack.pop().inputs:
-            if node not in seen:
-                seen.add(node)
-                stack.append(node)
-    if len(seen) > max_nodes:
-        size = f"{len(seen):,}" if not stack else f"more than {COUNT_LIMIT:,}"
+
+    format: str = "svg"
+    rankdir: str = "LR"
+    show_grad: bool = True
+    number_format: str | None = None
+    highlight_nodes: tuple[Value, ...] = ()
+    highlight_edges: tuple[tuple[Value, Value], ...] = ()
+    max_nodes: int = 500
+    legend: bool = False
+    caller: str = "draw_dot"
+
+    def __post_init__(self) -> None:
+        where = self.caller
+        if self.format not in (*RENDER_FORMATS, "dot"):
+            formats = ", ".join((*RENDER_FORMATS, "dot"))
+            raise ValueError(f"{where}: format must be one of {formats}, got {self.format!r}")
+        if self.rankdir not in RANKDIRS:
+            raise ValueError(
+                f"{where}: rankdir must be one of {', '.join(RANKDIRS)}, got {self.rankdir!r}"
+            )
+        for flag in ("show_grad", "legend"):
+            if not isinstance(getattr(self, flag), bool):
+                raise TypeError(
+                    f"{where}: {flag} must be True or False, got {getattr(self, flag)!r}"
+                )
+        if self.number_format is not None:
+            try:
+                f"{0.5:{self.number_format}}"
+            except (ValueError, TypeError):
+                raise ValueError(
+                    f"{where}: number_format {self.number_format!r} is not a float format such "
+                    "as '.4f' (or None for the short format of the text)"
+                ) from None
+        if type(self.max_nodes) is not int or self.max_nodes < 1:
+            raise (ValueError if type(self.max_nodes) is int else TypeError)(
+                f"{where}: max_nodes must be a whole number of at least 1, got "
+                f"{self.max_nodes!r}; the limit keeps a huge graph from hanging the layout"
+            )
+        nodes = _tuple_of(self.highlight_nodes, "highlight_nodes", where)
+        for node in nodes:
+            if not isinstance(node, Value):
+                raise TypeError(
+                    f"{where}: highlight_nodes must hold Values, got {type(node).__name__}: "
+                    f"{node!r}"
+                )
+        edges = _tuple_of(self.highlight_edges, "highlight_edges", where)
+        for edge in edges:
+            if (
+                not isinstance(edge, tuple)
+                or len(edge) != 2
+                or not all(isinstance(end, Value) for end in edge)
+            ):
+                raise TypeError(
+                    f"{where}: highlight_edges must hold (input, output) pairs of Values, "
+                    f"got {edge!r}"
+                )
+        object.__setattr__(self, "highlight_nodes", nodes)
+        object.__setattr__(self, "highlight_edges", edges)
+
+    def number(self, x: float) -> str:
+        return format_number(x) if self.number_format is None else f"{x:{self.number_format}}"
+
+
+def _tuple_of(items: object, name: str, where: str) -> tuple[Any, ...]:
+    """`items` as a tuple, or a TypeError naming the argument if it is not a collection."""
+    if isinstance(items, (str, bytes, Value)) or not isinstance(items, Iterable):
+        raise TypeError(f"{where}: {name} must be a list or a set, got {items!r}")
+    return tuple(items)
+
+
+def check_size(root: Value, options: DrawOptions) -> None:
+    """Refuse a graph of more than `max_nodes` nodes before any layout, saying how big it is.
+
+    The count stops at 10 x max_nodes nodes, so even a huge graph fails in a moment, and the
+    advice never switches the guard off: it names the exact size when it is known, else ten
+    times the limit (a guard that still counts, and still refuses anything bigger).
+    """
+    if not isinstance(root, Value):
+        raise TypeError(
+            f"{options.caller}: root must be a Value, got {type(root).__name__}: {root!r}"
+        )
+    limit = options.max_nodes
+    count = count_nodes(root, 10 * limit)
+    if count > limit:
+        known = count <= 10 * limit
+        size = f"{count:,}" if known else f"more than {10 * limit:,}"
         raise GraphTooLarge(
-            f"draw_dot: the graph has {size} nodes, more than max_nodes={max_nodes}: too many to "
-            "lay out and read; draw a smaller part of it, or raise the limit with "
-            f"draw_dot(..., max_nodes={max(len(seen), max_nodes * 10)})"
+            f"{options.caller}: the graph has {size} nodes, more than max_nodes={limit}: too "
+            "many to lay out and read; draw a smaller part of it, or raise the limit with "
+            f"{options.caller}(..., max_nodes={count if known else 10 * limit})"
         )
 
 
@@ -121,95 +209,146 @@ def draw_dot(
     rankdir: str = "LR",
     *,
     show_grad: bool = True,
-    number_format: str = ".4f",
+    number_format: str | None = None,
     highlight_nodes: Iterable[Value] = (),
     highlight_edges: Iterable[tuple[Value, Value]] = (),
     max_nodes: int = 500,
+    legend: bool = False,
 ) -> Graph:
     """The graph that produced `root` as a Graphviz digraph, inputs before the ops that use them.
 
-    Each Value is a box `label | data | grad` with id `v{i}`, i its index in
-    `root.topological_order()`; the op that made it is a small node `v{i}_op`, with one edge
-    per input (so `a * a` shows two edges from `a`). Colours: blue leaves (inputs), yellow
-    parameters (weights and biases), red the output, grey ops. `show_grad=False` draws the
-    forward pass only. `highlight_nodes` (Values, each with the op that made it) and
-    `highlight_edges` ((input, output) pairs: the edge from the input into the output's op) are
-    drawn in red. The DOT text is the same on every run for the same graph.
+    Each Value is a box `name | data | grad`: the name is the label, or for an unlabelled node
+    (in grey italics) the name the text uses, op word and index (`mul4`), so a line printed by
+    `backward_steps()` or `explain()` can be found in the picture. The op that made a node is a
+    small grey ellipse with one edge per input (`a * a` has two edges from `a`); the inputs of
+    `-`, `/` and `**` are marked `a`, `b` and `base`, `exp`. Colours tell the roles apart (see
+    `view.ROLES`): blue inputs, dashed grey constants, yellow parameters, red the root;
+    `legend=True` adds a key. `show_grad=False` draws the forward pass only; numbers are written
+    as the text writes them unless `number_format` (`".4f"`) says otherwise. `highlight_nodes`
+    (Values, each with the op that made it) and `highlight_edges` ((input, output) pairs: the edge
+    from the input into the output's op) are drawn in red.
 
-    Raises `GraphTooLarge` past `max_nodes` Values, before any layout work.
+    Ids in the SVG are the view's: box `n4`, its op `n4_op`, the edges into the op `n4_in0`,
+    `n4_in1`, the edge out of it `n4_out`. The DOT text is the same on every run for the same
+    graph. Every argument is checked first; a graph of more than `max_nodes` Values raises
+    `GraphTooLarge` before any layout work.
     """
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"draw_dot: rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
-    try:
-        f"{0.5:{number_format}}"
-    except ValueError:
-        raise ValueError(
-            f"draw_dot: number_format {number_format!r} is not a float format such as '.4f'"
-        ) from None
-    _check_size(root, max_nodes)
-    order = root.topological_order()
-    index = {node: i for i, node in enumerate(order)}
-    marked_nodes = set(highlight_nodes)
+    options = DrawOptions(
+        format,
+        rankdir,
+        show_grad,
+        number_format,
+        highlight_nodes,  # type: ignore[arg-type]  # made a tuple by DrawOptions
+        highlight_edges,  # type: ignore[arg-type]
+        max_nodes,
+        legend,
+    )
+    check_size(root, options)
+    return draw_view(GraphView(root), options)
+
+
+def draw_view(view: GraphView, options: DrawOptions) -> Graph:
+    """`draw_dot` for a graph already seen through a `GraphView` (the page draws its own)."""
+    where = options.caller
+    marked_nodes = set(options.highlight_nodes)
     for node in marked_nodes:
-        if node not in index:
-            raise ValueError(f"draw_dot: highlight_nodes has {node!r}, which is not in the graph")
-    marked_edges: set[tuple[int, int]] = set()
-    for source, target in highlight_edges:
-        if target not in index or not any(source is node for node in target.inputs):
+        if node not in view:
+            raise ValueError(f"{where}: highlight_nodes has {node!r}, which is not in the graph")
+    marked_edges: set[tuple[Value, Value]] = set()
+    for source, target in options.highlight_edges:
+        if target not in view or not any(source is node for node in target.inputs):
             raise ValueError(
-                f"draw_dot: highlight_edges has ({source!r}, {target!r}), "
+                f"{where}: highlight_edges has ({source!r}, {target!r}), "
                 "but the first is not an input of the second in this graph"
             )
-        marked_edges.add((index[source], index[target]))
+        marked_edges.add((source, target))
 
     graph = Graph(
-        format=format,
-        graph_attr={"rankdir": rankdir},
+        format=options.format if options.format in RENDER_FORMATS else "svg",
+        graph_attr={"rankdir": options.rankdir},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
-        edge_attr={"arrowsize": "0.7"},
+        edge_attr={"arrowsize": "0.7", "fontname": "Helvetica", "fontsize": "9"},
     )
-    for i, node in enumerate(order):
-        name = f"v{i}"
+    for node in view.order:
+        name, role = view.id(node), view.role(node)
         marked = node in marked_nodes
-        cells = [f"data {node.data:{number_format}}"]
-        if show_grad:
-            cells.append(f"grad {node.grad:{number_format}}")
-        if node.label:
-            cells.insert(0, node.label)
-        row = "".join(f"<TD>{_escape(cell)}</TD>" for cell in cells)
+        title = _escape(view.name(node))
+        if not node.label:
+            title = f'<FONT COLOR="{QUIET}"><I>{title}</I></FONT>'
+        cells = [title, _escape(f"data {options.number(node.data)}")]
+        if options.show_grad:
+            cells.append(_escape(f"grad {options.number(node.grad)}"))
+        style = ' STYLE="dashed"' if role == "constant" else ""  # a number, not an input
+        row = "".join(f"<TD{style}>{cell}</TD>" for cell in cells)
         border = f' BORDER="3" COLOR="{HIGHLIGHT}"' if marked else ' BORDER="0"'
-        fill = _fill(node, root)
         table = (
-            f'<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="{fill}">'
-            f"<TR>{row}</TR></TABLE>"
+            f'<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" '
+            f'BGCOLOR="{ROLE_FILLS[role]}"><TR>{row}</TR></TABLE>'
         )
-        graph.node(name, f"<{table}>", id=name, shape="plain")
+        graph.node(name, f"<{table}>", id=name, shape="plain", **{"class": f"value {role}"})
         if node.op:
             op_name = f"{name}_op"
+            operands = view.operand_names(node)
+            shape: dict[str, str] = {"shape": "ellipse", "style": "filled", "margin": "0.03"}
+            label = _escape(node.op)
+            if operands:  # a - b, a / b, base ** exp: one labelled port per input, in order
+                label = _op_with_ports(label, operands, options.rankdir in ("LR", "RL"))
+                shape = {"shape": "plain"}
             graph.node(
                 op_name,
-                f"<{_escape(node.op)}>",
+                f"<{label}>",
                 id=op_name,
-                shape="ellipse",
-                style="filled",
                 fillcolor=OP_FILL,
-                margin="0.03",
+                **shape,
+                **{"class": "op"},
                 **(HIGHLIGHT_OP if marked else {}),
             )
-            for source in node.inputs:
-                j = index[source]
-                graph.edge(f"v{j}", op_name, **(HIGHLIGHT_EDGE if (j, i) in marked_edges else {}))
-            graph.edge(op_name, name)
+            for position, source in enumerate(node.inputs):
+                attributes = {"id": f"{name}_in{position}", "class": "input"}
+                if (source, node) in marked_edges:
+                    attributes.update(HIGHLIGHT_EDGE)
+                head = f"{op_name}:in{position}" if operands else op_name
+                graph.edge(view.id(source), head, **attributes)
+            graph.edge(op_name, name, id=f"{name}_out", **{"class": "output"})
+    if options.legend:
+        graph.node("legend", f"<{legend_table(view.roles())}>", id="legend", shape="plain")
     return graph
 
 
-def _fill(node: Value, root: Value) -> str:
-    """The colour of a node's role: the output, a parameter, an input, or a step between."""
-    if node is root:
-        return OUTPUT_FILL
-    if isinstance(node, Parameter):
-        return PARAMETER_FILL
-    return INTERMEDIATE_FILL if node.op else INPUT_FILL
+def _op_with_ports(symbol: str, operands: tuple[str, ...], across: bool) -> str:
+    """An op whose inputs do not commute, as a small table: the op symbol beside one cell per
+    input, named (`a`, `b`), each a port its edge ends at. `across`: the graph runs left to
+    right, so the input cells are stacked; otherwise they sit side by side."""
+    cells = [
+        f'<TD PORT="in{i}"><FONT POINT-SIZE="9">{word}</FONT></TD>'
+        for i, word in enumerate(operands)
+    ]
+    table = (
+        '<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" STYLE="rounded" '
+        f'BGCOLOR="{OP_FILL}">'
+    )
+    if across:
+        rows = f'<TR>{cells[0]}<TD ROWSPAN="{len(cells)}">{symbol}</TD></TR>'
+        rows += "".join(f"<TR>{cell}</TR>" for cell in cells[1:])
+    else:
+        rows = f'<TR>{"".join(cells)}</TR><TR><TD COLSPAN="{len(cells)}">{symbol}</TD></TR>'
+    return f"{table}{rows}</TABLE>"
+
+
+def legend_table(roles: Iterable[str]) -> str:
+    """The key to the colours, as an HTML-like Graphviz table: one row per role, then ops."""
+    rows = []
+    for role in roles:
+        dashed = ' STYLE="dashed"' if role == "constant" else ""
+        rows.append(
+            f'<TR><TD BGCOLOR="{ROLE_FILLS[role]}"{dashed}>    </TD>'
+            f'<TD ALIGN="LEFT">{_escape(ROLE_WORDS[role])}</TD></TR>'
+        )
+    rows.append(f'<TR><TD BGCOLOR="{OP_FILL}">    </TD><TD ALIGN="LEFT">op</TD></TR>')
+    return (
+        '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="2" CELLPADDING="4">'
+        f'<TR><TD COLSPAN="2"><B>key</B></TD></TR>{"".join(rows)}</TABLE>'
+    )
 
 
 def render_bytes(graph: graphviz.Digraph, format: str) -> bytes:

@@ -17,7 +17,7 @@ TARGET = Path(__file__).resolve().parent.parent / "docs" / "graph.svg"
 def main() -> None:
     cost = build()
     cost.backward()
-    print(f"wrote {save_graph(cost, TARGET)}")
+    print(f"wrote {save_graph(cost, TARGET, legend=True)}")
 
 
 if __name__ == "__main__":

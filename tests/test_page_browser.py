@@ -3,12 +3,14 @@ are the engine's. Skipped only where Chromium is absent and CI is not set (CI in
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from selenium import webdriver
@@ -18,8 +20,11 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from micrograd_like import page
 from micrograd_like.engine import Value
-from micrograd_like.page import save_backprop_html
+from micrograd_like.page import backprop_data, save_backprop_html
+from micrograd_like.view import GraphView
+from micrograd_like.viz import GraphTooLarge
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
@@ -33,18 +38,124 @@ def one_neuron() -> tuple[Value, Value]:
     return cost, weight
 
 
+A = 1 / (1 + math.exp(-(0.8 * 1.5 + 0.1)))  # the activation, by hand
+DC_DW = 2 * (A - 0.5) * A * (1 - A) * 1.5  # dC/da * da/dO * dO/dW
+
+
+def grads(root: Value) -> list[float]:
+    return [node.grad for node in root.topological_order()]
+
+
 def test_page_is_one_file_with_nothing_fetched(tmp_path: Path) -> None:
     cost, _ = one_neuron()
     text = save_backprop_html(cost, tmp_path / "backprop.html").read_text(encoding="utf-8")
     assert re.search(r"<(script|link|img)[^>]*(src|href)=", text) is None
-    assert "<svg" in text
-    assert 'id="v0"' in text
+    assert "\\u003csvg" in text  # the drawing, inline in the data block ("<" escaped)
+    assert "function mountBackprop(el, data, options)" in text  # the package's page.js, inline
 
 
 def test_a_label_cannot_close_the_data_block(tmp_path: Path) -> None:
     x = Value(2.0, "</script><script>alert(1)</script>")
     text = save_backprop_html(x * 3, tmp_path / "page.html").read_text(encoding="utf-8")
     assert text.count("</script>") == 2  # the data block's and the page script's, no more
+
+
+def test_the_page_leaves_every_grad_exactly_as_it_found_it(tmp_path: Path) -> None:
+    cost, weight = one_neuron()
+    cost.backward()
+    before = grads(cost)
+    save_backprop_html(cost, tmp_path / "backprop.html")
+    assert grads(cost) == before  # not doubled: the page ran its own pass and put them back
+    assert weight.grad == pytest.approx(DC_DW, rel=1e-12)
+
+
+def test_the_page_shows_one_fresh_pass_whatever_the_grads_held() -> None:
+    cost, weight = one_neuron()
+    cost.backward()
+    cost.backward()  # W.grad is now twice dC/dW
+    data = backprop_data(cost)
+    weight_id = f"n{cost.topological_order().index(weight)}"
+    shown = [
+        share["grad"]
+        for step in data["steps"]
+        for share in step["shares"]
+        if share["input"] == weight_id
+    ]
+    assert shown == [str(round(DC_DW, 4))]  # dC/dW, not the accumulated 2 x dC/dW
+    assert "one fresh backward pass" in data["note"]
+    assert weight.grad == pytest.approx(2 * DC_DW, rel=1e-12)  # and W.grad as it was
+
+
+def test_grads_are_put_back_even_when_the_pass_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    cost, _ = one_neuron()
+    cost.backward()
+    before = grads(cost)
+
+    def failing_steps(root: Value, **_: object) -> Iterator[object]:
+        for leaf in root.topological_order():
+            leaf.grad = 123.0  # half-way through, every grad changed
+        yield from ()
+        raise RuntimeError("the pass failed")
+
+    monkeypatch.setattr(page, "backward_steps", failing_steps)
+    with pytest.raises(RuntimeError, match="the pass failed"):
+        backprop_data(cost)
+    assert grads(cost) == before
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"title": 3}, TypeError, "save_backprop_html: title must be a str, got int: 3"),
+        ({"max_nodes": None}, TypeError, "save_backprop_html: max_nodes must be a whole number"),
+        ({"rankdir": "up"}, ValueError, "save_backprop_html: rankdir must be one of"),
+        ({"number_format": "x"}, ValueError, "save_backprop_html: number_format 'x'"),
+    ],
+)
+def test_bad_arguments_are_refused_before_any_work(
+    options: dict[str, Any], error: type[Exception], message: str, tmp_path: Path
+) -> None:
+    cost, _ = one_neuron()
+    cost.backward()
+    before = grads(cost)
+    with pytest.raises(error, match=message):
+        save_backprop_html(cost, tmp_path / "page.html", **options)
+    assert grads(cost) == before
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_or_a_missing_folder_as_the_path_is_refused_first(tmp_path: Path) -> None:
+    cost, _ = one_neuron()
+    with pytest.raises(IsADirectoryError, match="is a folder; give a file name such as"):
+        save_backprop_html(cost, tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"the folder .* does not exist"):
+        save_backprop_html(cost, tmp_path / "nowhere" / "page.html")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_page_takes_the_size_limit_its_error_advises(tmp_path: Path) -> None:
+    chain = Value(1.0, "x")
+    for _ in range(20):
+        chain = chain.tanh()  # 21 nodes
+    with pytest.raises(GraphTooLarge, match=r"save_backprop_html\(\.\.\., max_nodes=21\)"):
+        save_backprop_html(chain, tmp_path / "page.html", max_nodes=10)
+    assert save_backprop_html(chain, tmp_path / "page.html", max_nodes=21).exists()
+
+
+def test_the_data_is_plain_json_with_the_views_ids_and_names() -> None:
+    cost, _ = one_neuron()
+    data = backprop_data(cost)
+    assert json.loads(json.dumps(data)) == data
+    view = GraphView(cost)
+    assert [node["id"] for node in data["nodes"]] == [view.id(node) for node in view.order]
+    assert [node["name"] for node in data["nodes"]] == [view.name(node) for node in view.order]
+    assert [step["node"] for step in data["steps"]] == [
+        view.id(node) for node in reversed(view.order)
+    ]
+    for node in view.order:  # every id the script looks up is in the drawing
+        assert f'id="{view.id(node)}"' in data["svg"]
+        for position in range(len(node.inputs)):
+            assert f'id="{view.id(node)}_in{position}"' in data["svg"]
 
 
 @pytest.fixture(scope="module")
@@ -73,62 +184,100 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
 
 
 def displayed_grad(driver: WebDriver, node_id: str) -> str:
-    return str(driver.find_element(By.CSS_SELECTOR, f'.grad[data-node="{node_id}"]').text)
+    return str(driver.find_element(By.CSS_SELECTOR, f'td.grad[data-node="{node_id}"]').text)
 
 
-def test_clicking_through_every_step_shows_the_engines_gradient(
+def find(driver: WebDriver, css: str) -> Any:
+    return driver.find_element(By.CSS_SELECTOR, f"#backprop {css}")
+
+
+def test_clicking_through_every_step_shows_the_hand_derivative(
     browser: WebDriver, tmp_path: Path
 ) -> None:
     cost, weight = one_neuron()
     path = save_backprop_html(cost, tmp_path / "backprop.html")
-    engine_grad = weight.grad  # the page recorded the engine's own backward pass
-    a = 1 / (1 + math.exp(-(0.8 * 1.5 + 0.1)))  # and by hand: dC/dW = 2(a - y) sigma'(O) a_prev
-    assert engine_grad == pytest.approx(2 * (a - 0.5) * a * (1 - a) * 1.5, rel=1e-12)
-    weight_id = f"v{cost.topological_order().index(weight)}"
+    weight_id = f"n{cost.topological_order().index(weight)}"
     steps = len(cost.topological_order())  # one step per node, leaves included
     browser.get(path.as_uri())
     assert displayed_grad(browser, weight_id) == ""  # the forward view: no gradients yet
-    next_button = browser.find_element(By.ID, "next")
+    next_button = find(browser, "button.next")
     for _ in range(steps):
         next_button.click()
-    assert float(displayed_grad(browser, weight_id)) == pytest.approx(engine_grad, abs=5e-5)
-    status = browser.find_element(By.ID, "status").text
-    assert status == f"Step {steps} of {steps}: y (a leaf)"
+    assert float(displayed_grad(browser, weight_id)) == pytest.approx(DC_DW, abs=5e-5)
+    assert find(browser, ".status").text == f"Step {steps} of {steps}: y (a leaf)"
 
 
-def test_arrow_keys_and_previous_walk_the_steps_and_show_the_chain_rule_line(
+def test_arrow_keys_previous_home_and_end_walk_the_steps(
     browser: WebDriver, tmp_path: Path
 ) -> None:
     cost, _ = one_neuron()
-    steps = list(cost.backward_steps())  # the lines the page must show, from the engine
-    page = save_backprop_html(cost, tmp_path / "backprop.html")
-    browser.get(page.as_uri())
+    page_path = save_backprop_html(cost, tmp_path / "backprop.html")
+    steps = [step.text() for step in cost.backward_steps()]  # the lines the page must show
+    browser.get(page_path.as_uri())
     body = browser.find_element(By.TAG_NAME, "body")
     for _ in range(3):
         body.send_keys(Keys.ARROW_RIGHT)
-    assert browser.find_element(By.ID, "lines").text == str(steps[2])
+    assert find(browser, ".lines").text == steps[2]
     body.send_keys(Keys.ARROW_LEFT)
-    assert browser.find_element(By.ID, "lines").text == str(steps[1])
-    browser.find_element(By.ID, "prev").click()
-    assert browser.find_element(By.ID, "lines").text == str(steps[0])
-    current = browser.find_elements(By.CSS_SELECTOR, "#graph g.node.current title")
-    root_id = f"v{len(cost.topological_order()) - 1}"
-    assert sorted(str(title.get_attribute("textContent")) for title in current) == [
-        root_id,
-        f"{root_id}_op",
-    ]
+    assert find(browser, ".lines").text == steps[1]
+    find(browser, "button.prev").click()
+    assert find(browser, ".lines").text == steps[0]
+    root_id = f"n{len(cost.topological_order()) - 1}"
+    current = browser.find_elements(By.CSS_SELECTOR, "#backprop .graph g.node.current")
+    assert sorted(str(g.get_attribute("id")) for g in current) == [root_id, f"{root_id}_op"]
+    body.send_keys(Keys.END)
+    assert find(browser, ".status").text.startswith(f"Step {len(steps)} of {len(steps)}")
+    body.send_keys(Keys.HOME)
+    assert find(browser, ".status").text.startswith("Forward pass")
+
+
+def test_the_current_step_marks_the_edges_into_its_op_by_their_own_ids(
+    browser: WebDriver, tmp_path: Path
+) -> None:
+    x, y = Value(3.0, "x"), Value(2.0, "y")
+    out = x - y
+    out.label = "out"
+    browser.get(save_backprop_html(out, tmp_path / "page.html").as_uri())
+    find(browser, "button.next").click()
+    marked = browser.find_elements(By.CSS_SELECTOR, "#backprop .graph g.edge.current")
+    assert sorted(str(g.get_attribute("id")) for g in marked) == ["n2_in0", "n2_in1", "n2_out"]
+
+
+def test_the_current_row_is_kept_in_view(browser: WebDriver, tmp_path: Path) -> None:
+    chain = Value(0.5, "x")
+    for _ in range(60):
+        chain = chain.tanh()  # 61 rows: more than the table's box shows
+    browser.get(save_backprop_html(chain, tmp_path / "page.html", max_nodes=100).as_uri())
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.END)
+    visible = browser.execute_script(
+        "const box = document.querySelector('#backprop .table-box').getBoundingClientRect();"
+        "const row = document.querySelector('#backprop tr.current').getBoundingClientRect();"
+        "return row.top >= box.top && row.bottom <= box.bottom;"
+    )
+    assert visible is True
+
+
+def test_the_legend_explains_partial_and_final_and_the_roles(
+    browser: WebDriver, tmp_path: Path
+) -> None:
+    cost, _ = one_neuron()
+    browser.get(save_backprop_html(cost, tmp_path / "page.html").as_uri())
+    legend = find(browser, ".legend").text
+    assert "partial gradient" in legend and "final gradient" in legend
+    assert "input (a labelled leaf)" in legend and "root (usually the cost)" in legend
+    assert "one fresh backward pass" in find(browser, ".note").text
 
 
 def test_play_advances_on_its_own_until_paused(browser: WebDriver, tmp_path: Path) -> None:
     cost, _ = one_neuron()
     browser.get(save_backprop_html(cost, tmp_path / "backprop.html").as_uri())
-    play = browser.find_element(By.ID, "play")
+    play = find(browser, "button.play")
     play.click()
     WebDriverWait(browser, 10).until(  # any step: a loaded machine may poll past step 1
-        lambda driver: driver.find_element(By.ID, "status").text.startswith("Step ")
+        lambda driver: find(driver, ".status").text.startswith("Step ")
     )
     play.click()  # pause
     assert play.text == "Play"
-    paused_at = browser.find_element(By.ID, "status").text
+    paused_at = find(browser, ".status").text
     time.sleep(1.5)  # longer than one step of play
-    assert browser.find_element(By.ID, "status").text == paused_at
+    assert find(browser, ".status").text == paused_at

@@ -41,5 +41,5 @@ def test_the_backprop_page_demo_writes_a_self_contained_page(
     page = tmp_path / "backprop.html"
     assert str(page) in capsys.readouterr().out
     text = page.read_text(encoding="utf-8")
-    assert "<svg" in text
+    assert "\\u003csvg" in text  # the drawing, in the page's data block ("<" escaped)
     assert "http://" not in text.replace("http://www.w3.org", "")

@@ -9,19 +9,19 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pygraphviz
 import pytest
 
-from micrograd_like import viz
+from micrograd_like import Parameter
 from micrograd_like.engine import Value
-from micrograd_like.nn import Parameter
+from micrograd_like.view import GraphView
 from micrograd_like.viz import (
-    INPUT_FILL,
     OP_FILL,
-    OUTPUT_FILL,
-    PARAMETER_FILL,
+    ROLE_FILLS,
     GraphTooLarge,
     RendererNotFound,
     draw_dot,
@@ -70,7 +70,7 @@ def hide_pygraphviz(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_each_value_is_a_box_with_label_data_and_grad() -> None:
-    source = draw_dot(neuron()).source
+    source = draw_dot(neuron(), number_format=".4f").source
     a = 1 / (1 + math.exp(-(0.8 * 1.5 + 0.1)))  # the activation, by hand
     assert "<TD>w</TD><TD>data 0.8000</TD>" in source
     assert f"<TD>C</TD><TD>data {(a - 0.5) ** 2:.4f}</TD><TD>grad 1.0000</TD>" in source
@@ -80,21 +80,83 @@ def test_each_value_is_a_box_with_label_data_and_grad() -> None:
     )
 
 
-def test_node_ids_follow_the_topological_order() -> None:
+def test_numbers_are_written_as_the_text_writes_them_by_default() -> None:
+    source = draw_dot(Value(1.5e-7, "x") * Value(0.25, "y")).source
+    assert "data 1.5e-07" in source  # 4 decimals would have made it 0.0000
+    assert "data 0.25</TD>" in source
+
+
+def test_every_box_shows_the_name_the_text_uses() -> None:
+    x, w = Value(1.5, "x"), Value(0.8, "w")
+    out = (x * w + 2).tanh()
+    out.label = "out"
+    source = draw_dot(out).source
+    # the order visits second inputs first: the constant 2 (0), w, x, x*w (3), the sum (4), out
+    assert '<TD STYLE="dashed"><FONT COLOR="#6b7280"><I>const0</I></FONT></TD>' in source
+    assert '<TD><FONT COLOR="#6b7280"><I>mul3</I></FONT></TD>' in source
+    assert '<TD><FONT COLOR="#6b7280"><I>add4</I></FONT></TD>' in source
+    assert "<TD>out</TD>" in source and "<TD>x</TD>" in source  # labelled: plain
+
+
+def test_node_ids_are_the_views() -> None:
     cost = neuron()
+    view = GraphView(cost)
     source = draw_dot(cost).source
-    for i, node in enumerate(cost.topological_order()):
-        assert f"\tv{i} [" in source
-        assert (f"\tv{i}_op [" in source) == bool(node.op)
-    last = len(cost.topological_order()) - 1
-    assert f"v{last}_op -> v{last}\n" in source
+    for node in view.order:
+        name = view.id(node)
+        assert f"\t{name} [label=<" in source and f"id={name} " in source
+        assert (f"\t{name}_op [" in source) == bool(node.op)
+    last = view.id(cost)
+    assert f"{last}_op -> {last} [class=output id={last}_out]" in source
 
 
 def test_a_node_used_twice_shows_two_edges() -> None:
     a = Value(3.0, label="a")
     square = a * a
     source = draw_dot(square).source
-    assert source.count("\tv0 -> v1_op\n") == 2
+    assert "\tn0 -> n1_op [class=input id=n1_in0]" in source
+    assert "\tn0 -> n1_op [class=input id=n1_in1]" in source
+
+
+@pytest.mark.parametrize(
+    ("make", "ports"),
+    [
+        (lambda x, y: x - y, ("a", "b")),
+        (lambda x, y: x / y, ("a", "b")),
+        (lambda x, y: x**y, ("base", "exp")),
+    ],
+)
+def test_inputs_that_do_not_commute_end_at_named_ports(
+    make: Callable[[Value, Value], Value], ports: tuple[str, str]
+) -> None:
+    y, x = Value(2.0, "y"), Value(3.0, "x")
+    out = make(x, y)  # x first, though y was made first: x is the left operand
+    view = GraphView(out)
+    source = draw_dot(out).source
+    op = f"{view.id(out)}_op"
+    assert f"{view.id(x)} -> {op}:in0 " in source
+    assert f"{view.id(y)} -> {op}:in1 " in source
+    assert f'<TD PORT="in0"><FONT POINT-SIZE="9">{ports[0]}</FONT></TD>' in source
+    assert f'<TD PORT="in1"><FONT POINT-SIZE="9">{ports[1]}</FONT></TD>' in source
+
+
+def test_the_ports_show_in_the_svg_next_to_their_edges() -> None:
+    y, x = Value(2.0, "y"), Value(3.0, "x")
+    texts = svg_texts(render_bytes(draw_dot(x - y), "svg"))
+    assert {"a", "b", "-"} <= set(texts)
+
+
+def test_commutative_ops_have_no_ports() -> None:
+    source = draw_dot(Value(2.0, "y") * Value(3.0, "x")).source
+    assert "PORT=" not in source
+
+
+def test_legend_names_the_roles_present() -> None:
+    source = draw_dot(neuron(), legend=True).source
+    assert "parameter (weight or bias)" in source
+    assert "input (a labelled leaf)" in source
+    assert "constant" not in source  # the neuron has no number in it
+    assert "legend" not in draw_dot(neuron()).source
 
 
 def test_the_dot_text_is_identical_in_another_process() -> None:
@@ -115,7 +177,7 @@ def test_the_dot_text_is_identical_in_another_process() -> None:
 
 def test_show_grad_false_draws_the_forward_pass_only() -> None:
     source = draw_dot(neuron(), show_grad=False).source
-    assert "data 0.8000" in source
+    assert "data 0.8" in source
     assert "grad" not in source
 
 
@@ -136,23 +198,30 @@ def test_a_bad_number_format_is_named() -> None:
         draw_dot(neuron(), number_format="x")
 
 
-def test_colours_tell_inputs_parameters_output_and_ops_apart() -> None:
-    cost = neuron()
-    order = cost.topological_order()
+def test_colours_tell_inputs_constants_parameters_output_and_ops_apart() -> None:
+    w, b = Parameter(0.8, label="w"), Parameter(0.1, label="b")
+    x, y = Value(1.5, label="x"), Value(0.5, label="y")
+    cost = 2 * ((w * x + b).sigmoid() - y) ** 2
     source = draw_dot(cost).source
-    lines = {line.split(" ", 1)[0].strip(): line for line in source.splitlines() if " [" in line}
-    for i, node in enumerate(order):
+    lines = {
+        line.split(" ", 1)[0].strip(): line for line in source.splitlines() if " [label=" in line
+    }
+    for i, node in enumerate(cost.topological_order()):
         if node is cost:
-            expected = OUTPUT_FILL
+            expected = "root"
         elif node.label in ("w", "b"):
-            expected = PARAMETER_FILL
+            expected = "parameter"
         elif node.label in ("x", "y"):
-            expected = INPUT_FILL
+            expected = "input"
+        elif node.op:
+            expected = "intermediate"
         else:
-            expected = "#ffffff"
-        assert f'BGCOLOR="{expected}"' in lines[f"v{i}"], node
+            expected = "constant"  # the 2: a number lifted into the graph
+        assert f'BGCOLOR="{ROLE_FILLS[expected]}"' in lines[f"n{i}"], node
+        assert f'class="value {expected}"' in lines[f"n{i}"]
         if node.op:
-            assert f'fillcolor="{OP_FILL}"' in lines[f"v{i}_op"]
+            assert f'fillcolor="{OP_FILL}"' in lines[f"n{i}_op"]
+    assert len(set(ROLE_FILLS.values())) == len(ROLE_FILLS)
 
 
 def test_highlighted_nodes_and_edges_are_outlined() -> None:
@@ -163,9 +232,9 @@ def test_highlighted_nodes_and_edges_are_outlined() -> None:
     order = out.topological_order()
     p, iw, ix = order.index(product), order.index(w), order.index(x)
     lines = source.splitlines()
-    assert any(line.startswith(f"\tv{p} [") and 'BORDER="3"' in line for line in lines)
-    assert f"\tv{iw} -> v{p}_op [color=" in source
-    assert f"\tv{ix} -> v{p}_op\n" in source  # the other input edge stays plain
+    assert any(line.startswith(f"\tn{p} [") and 'BORDER="3"' in line for line in lines)
+    assert f"\tn{iw} -> n{p}_op [class=input color=" in source
+    assert f"\tn{ix} -> n{p}_op [class=input id=n{p}_in0]\n" in source  # stays plain
     assert source.count('BORDER="3"') == 1
 
 
@@ -176,6 +245,44 @@ def test_highlighting_something_outside_the_graph_is_an_error() -> None:
         draw_dot(out, highlight_nodes=[Value(1.0)])
     with pytest.raises(ValueError, match="first is not an input of the second"):
         draw_dot(out, highlight_edges=[(out, x)])
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        (
+            {"max_nodes": None},
+            TypeError,
+            "max_nodes must be a whole number of at least 1, got None",
+        ),
+        ({"max_nodes": 0}, ValueError, "max_nodes must be a whole number of at least 1, got 0"),
+        ({"max_nodes": 2.5}, TypeError, "max_nodes must be a whole number"),
+        ({"highlight_edges": [Value(1.0)]}, TypeError, "highlight_edges must hold .input, output."),
+        ({"highlight_edges": [(1, 2)]}, TypeError, r"pairs of Values, got \(1, 2\)"),
+        ({"highlight_edges": Value(1.0)}, TypeError, "highlight_edges must be a list or a set"),
+        ({"highlight_nodes": [3]}, TypeError, "highlight_nodes must hold Values, got int: 3"),
+        ({"show_grad": "no"}, TypeError, "show_grad must be True or False"),
+        ({"legend": 1}, TypeError, "legend must be True or False"),
+        ({"format": "gif"}, ValueError, "format must be one of svg, png, pdf, dot, got 'gif'"),
+    ],
+)
+def test_bad_options_are_named_before_any_work(
+    options: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        draw_dot(neuron(), **options)
+
+
+def test_drawing_a_number_is_a_clear_type_error() -> None:
+    with pytest.raises(TypeError, match=r"draw_dot: root must be a Value, got float: 3\.0"):
+        draw_dot(3.0)  # type: ignore[arg-type]
+
+
+def test_drawing_leaves_every_grad_and_value_as_it_was() -> None:
+    cost = neuron()
+    before = [(node.data, node.grad) for node in cost.topological_order()]
+    draw_dot(cost, legend=True)
+    assert [(node.data, node.grad) for node in cost.topological_order()] == before
 
 
 # ---- escaping
@@ -243,7 +350,7 @@ def test_svg_shows_the_numbers_by_either_renderer(
     hide_dot(monkeypatch, tmp_path)
     without_dot = svg_texts(render_bytes(draw_dot(neuron()), "svg"))
     for texts in (with_dot, without_dot):
-        assert {"w", "data 0.8000", "data 1.5000", "C", "data 0.0817", "sigmoid"} <= set(texts)
+        assert {"w", "data 0.8", "data 1.5", "C", "data 0.0817", "sigmoid"} <= set(texts)
 
 
 def test_with_no_renderer_the_error_names_both_fixes(
@@ -263,34 +370,42 @@ def test_an_unknown_render_format_is_named() -> None:
 # ---- size limit
 
 
-def test_a_65000_node_graph_is_refused_with_its_size_and_the_way_out() -> None:
+def test_a_large_graph_is_refused_with_its_size_and_the_way_out() -> None:
     total = Value(0.0)
-    for i in range(16_250):  # 4 nodes a term (i, 0.5, product, sum): 65,001 in all
+    for i in range(1_250):  # 4 nodes a term (i, 0.5, product, sum): 5,001 in all
         total = total + Value(float(i)) * 0.5
     with pytest.raises(
-        GraphTooLarge, match=r"has 65,001 nodes, more than max_nodes=500.*max_nodes=65001"
+        GraphTooLarge, match=r"has 5,001 nodes, more than max_nodes=600.*max_nodes=5001"
     ):
-        draw_dot(total)
+        draw_dot(total, max_nodes=600)
 
 
 def test_a_graph_of_exactly_max_nodes_is_drawn() -> None:
     chain = Value(1.0)
     for _ in range(9):
         chain = chain.tanh()
-    assert "\tv9 [" in draw_dot(chain, max_nodes=10).source
+    assert "\tn9 [" in draw_dot(chain, max_nodes=10).source
     with pytest.raises(GraphTooLarge, match="has 10 nodes, more than max_nodes=9"):
         draw_dot(chain, max_nodes=9)
 
 
-def test_a_huge_graph_is_refused_without_counting_all_of_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(viz, "COUNT_LIMIT", 1_000)
+def test_a_huge_graph_is_refused_and_the_advice_keeps_the_guard_on() -> None:
     chain = Value(1.0)
     for _ in range(5_000):
         chain = chain.tanh()
-    with pytest.raises(GraphTooLarge, match="has more than 1,000 nodes, more than max_nodes=500"):
-        draw_dot(chain)
+    with pytest.raises(GraphTooLarge, match="has more than 1,000 nodes, more than max_nodes=100"):
+        draw_dot(chain, max_nodes=100)
+    # following the advice (max_nodes=1000) still refuses the 5,001 nodes, exactly counted
+    with pytest.raises(GraphTooLarge, match=r"has 5,001 nodes, more than max_nodes=1000"):
+        draw_dot(chain, max_nodes=1000)
+
+
+def test_the_count_is_exact_past_the_old_100000_node_cap() -> None:
+    chain = Value(1.0)
+    for _ in range(100_001):
+        chain = chain + 1.0  # 2 nodes each: 200,003 in all
+    with pytest.raises(GraphTooLarge, match=r"has 200,003 nodes, more than max_nodes=100002"):
+        draw_dot(chain, max_nodes=100_002)
 
 
 # ---- files and notebooks
@@ -330,4 +445,4 @@ def test_notebook_display_is_svg_even_without_dot(
     assert list(bundle) == ["image/svg+xml"]
     svg = bundle["image/svg+xml"]
     assert isinstance(svg, str)
-    assert "data 0.8000" in svg
+    assert "data 0.8" in svg

@@ -1,0 +1,249 @@
+"""Catch backpropagation going wrong.
+
+- `detect_anomaly()`: the first infinity in a forward op or a backward step raises an
+  `AnomalyError` naming the op, its values and the line of your code that created the node.
+- `gradcheck(f, *inputs)`: the engine's gradients against central finite differences.
+
+Watching it go right is in `steps.py` (`backward_steps`, `explain`).
+"""
+
+from __future__ import annotations
+
+import linecache
+import math
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from numbers import Real
+from pathlib import Path
+
+from micrograd_like import engine
+from micrograd_like.engine import Value
+
+# ---- detect_anomaly: infinities and NaNs caught where they are made
+
+
+class AnomalyError(ArithmeticError):
+    """An infinity or NaN appeared in a forward op or a backward step under detect_anomaly()."""
+
+
+@dataclass(frozen=True)
+class Site:
+    """A line of user code: where a node was created."""
+
+    filename: str
+    lineno: int
+    code: str
+
+    def __str__(self) -> str:
+        return f"{self.filename}:{self.lineno}: {self.code}"
+
+
+_PACKAGE = str(Path(__file__).resolve().parent)
+
+
+class _Sites(threading.local):
+    """This thread's creation sites, recorded while it is inside detect_anomaly(): id(node) ->
+    (node, site). The node is kept in the entry so that its id cannot be reused by another node
+    before the block ends; the outermost block's end clears them."""
+
+    def __init__(self) -> None:
+        self.sites: dict[int, tuple[Value, Site]] = {}
+        self.depth = 0
+
+
+_here = _Sites()
+
+
+def _user_site() -> Site:
+    """The innermost calling frame outside the micrograd_like package."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(
+        _PACKAGE
+    ):
+        frame = frame.f_back
+    filename, lineno = frame.f_code.co_filename, frame.f_lineno
+    return Site(filename, lineno, linecache.getline(filename, lineno).strip())
+
+
+def _describe(node: Value) -> str:
+    """`*(10.0, 1e+308)`: the op and its input values, exact as repr gives them (a hook sees no
+    root, so there is no graph view to name the node by; its repr shows its label)."""
+    if not node.op:
+        return f"the leaf {node!r}"
+    values = ", ".join(repr(each.data) for each in node.inputs)
+    return f"{node.op}({values})"
+
+
+def _created(node: Value) -> str:
+    entry = _here.sites.get(id(node))
+    if entry is not None and entry[0] is node:
+        return f"created at {entry[1]}"
+    return "created outside detect_anomaly()" if node.op else "a leaf made with Value()"
+
+
+def _check_forward(node: Value) -> None:
+    site = _user_site()
+    _here.sites[id(node)] = (node, site)
+    if not math.isfinite(node.data):
+        raise AnomalyError(
+            f"{_describe(node)} = {node.data!r}: the forward pass produced a non-finite value, "
+            f"created at {site}"
+        )
+
+
+def _check_backward(node: Value) -> None:
+    for position, (each, local) in enumerate(zip(node.inputs, node.local_grads, strict=True), 1):
+        if not math.isfinite(each.grad):
+            raise AnomalyError(
+                f"backward step of {_describe(node)} = {node.data!r} ({_created(node)}): "
+                f"input {position} ({each!r}, {_created(each)}) got grad {each.grad!r} from "
+                f"local derivative {local!r} * upstream {node.grad!r}"
+            )
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise `AnomalyError` at the first infinity or NaN made inside the block.
+
+    Forward: every new node is checked as the op makes it; the error names the op, its input
+    values and the line of your code that created the node. Backward: after each step, every
+    input's grad is checked; the error names the op, the values, the local derivative, the
+    upstream gradient and where the node was created. Creation sites are recorded only inside
+    this block (it is slower; use it to find a bug, not to train). Blocks nest. Like
+    `no_grad()`, it is per thread: other threads are not checked.
+    """
+    _here.depth += 1
+    try:
+        with engine.hooks(forward=_check_forward, backward=_check_backward):
+            yield
+    finally:
+        _here.depth -= 1
+        if _here.depth == 0:
+            _here.sites.clear()
+
+
+# ---- gradcheck: analytic gradients against central finite differences
+
+
+@dataclass(frozen=True)
+class GradcheckRow:
+    """One input: the engine's d f / d input, the finite-difference estimate, and whether they
+    agree within atol + rtol * |numeric|."""
+
+    name: str
+    analytic: float
+    numeric: float
+    error: float
+    ok: bool
+
+
+@dataclass(frozen=True)
+class GradcheckReport:
+    """The per-input comparison made by `gradcheck`; `str()` is a table."""
+
+    rows: tuple[GradcheckRow, ...]
+    eps: float
+    atol: float
+    rtol: float
+
+    @property
+    def ok(self) -> bool:
+        return all(row.ok for row in self.rows)
+
+    def __str__(self) -> str:
+        header = ("input", "analytic", "numeric", "error", "ok")
+        cells = [
+            (
+                row.name,
+                f"{row.analytic:.8g}",
+                f"{row.numeric:.8g}",
+                f"{row.error:.2e}",
+                "yes" if row.ok else "NO",
+            )
+            for row in self.rows
+        ]
+        widths = [max(len(line[i]) for line in [header, *cells]) for i in range(len(header))]
+        lines = [
+            "  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip()
+            for line in [header, *cells]
+        ]
+        verdict = "all gradients agree" if self.ok else "some gradients DISAGREE"
+        lines.append(
+            f"{verdict} (central differences, eps={self.eps:g}, atol={self.atol:g}, "
+            f"rtol={self.rtol:g})"
+        )
+        return "\n".join(lines)
+
+
+class GradcheckError(AssertionError):
+    """The engine's gradients disagree with finite differences; `.report` holds the table."""
+
+    def __init__(self, report: GradcheckReport) -> None:
+        super().__init__(f"gradcheck failed:\n{report}")
+        self.report = report
+
+
+def gradcheck(
+    f: Callable[..., Value],
+    *inputs: Value | float,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
+    raise_exception: bool = True,
+) -> GradcheckReport:
+    """Compare the engine's gradients of `f` at `inputs` with central finite differences.
+
+    `f` takes one Value per input and returns a Value (the cost). Each input is a number or a
+    Value (its data and label are used; it is not modified). The analytic gradient comes from
+    one `backward()` on fresh leaves; the numeric one is (f(x + eps) - f(x - eps)) / (2 eps).
+    Raises `GradcheckError` with the report when any input disagrees, unless
+    `raise_exception=False`.
+    """
+    if not callable(f):
+        raise TypeError(f"gradcheck: f must be a function of the inputs, got {f!r}")
+    if not inputs:
+        raise ValueError("gradcheck: give at least one input, a number or a Value")
+    for i, each in enumerate(inputs):
+        if not isinstance(each, Value) and (not isinstance(each, Real) or isinstance(each, bool)):
+            raise TypeError(
+                f"gradcheck: input {i} must be a number or a Value, got "
+                f"{type(each).__name__}: {each!r}"
+            )
+    for name, number in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if not isinstance(number, Real) or isinstance(number, bool) or not math.isfinite(number):
+            raise TypeError(f"gradcheck: {name} must be a finite number, got {number!r}")
+        if number < 0 or (name == "eps" and number == 0):
+            raise ValueError(
+                f"gradcheck: {name} must be {'> 0' if name == 'eps' else '>= 0'}, got {number!r}"
+            )
+    points = [each.data if isinstance(each, Value) else float(each) for each in inputs]
+    labels = [
+        each.label if isinstance(each, Value) and each.label else f"input {i}"
+        for i, each in enumerate(inputs)
+    ]
+
+    def evaluate(at: list[float]) -> tuple[Value, list[Value]]:
+        leaves = [Value(x, label) for x, label in zip(at, labels, strict=True)]
+        out = f(*leaves)
+        if not isinstance(out, Value):
+            raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+        return out, leaves
+
+    out, leaves = evaluate(points)
+    out.backward()
+    rows = []
+    for i, leaf in enumerate(leaves):
+        up, down = list(points), list(points)
+        up[i] += eps
+        down[i] -= eps
+        numeric = (evaluate(up)[0].data - evaluate(down)[0].data) / (2 * eps)
+        error = abs(leaf.grad - numeric)
+        ok = error <= atol + rtol * abs(numeric)
+        rows.append(GradcheckRow(labels[i], leaf.grad, numeric, error, ok))
+    report = GradcheckReport(tuple(rows), eps, atol, rtol)
+    if raise_exception and not report.ok:
+        raise GradcheckError(report)
+    return report

@@ -1,0 +1,333 @@
+"""Watch backpropagation happen: the backward pass one node at a time, and the chain rule for one
+leaf written out path by path.
+
+Two kinds of derivative meet in every line, and they are written differently:
+
+- ∂mul4/∂W, with ∂, is an op's *local derivative*: how the op's output moves with one of its
+  inputs, computed by the op in the forward pass (for `W * a_prev` it is `a_prev`).
+- dC/dW, with d, is the root's *gradient*: how the cost moves with the node, what `backward()`
+  writes into `grad`.
+
+The chain rule joins them: `dC/dW += ∂mul4/∂W × dC/dmul4 = 1.5 × 0.0962 = 0.1443`. On a stream
+that cannot encode ∂ and × (a latin-1 console), `print()` spells them `partial` and `*`.
+
+- `backward_steps(root)` (also `root.backward_steps()`): the backward pass itself, paused after
+  each node, each step a record of the chain rule it just applied.
+- `explain(root, leaf)`: d root / d leaf as a sum over every path of products of local
+  derivatives, each with its formula and its number.
+
+Names, ids and number formatting come from `view.GraphView`: `mul4` here is `mul4` in the
+drawings and on the page.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+
+from micrograd_like import engine
+from micrograd_like.engine import OP_FORMULAS, Value
+from micrograd_like.view import UNICODE, GraphView, Notation, format_number, notation_for
+
+
+def _num(x: float) -> str:
+    """A number inside a product: negatives in brackets."""
+    text = format_number(x)
+    return f"({text})" if x < 0 else text
+
+
+# ---- backward_steps: the engine's own backward pass, paused after each node
+
+
+@dataclass(frozen=True)
+class InputShare:
+    """What one input received in a backward step.
+
+    `local` is ∂node/∂input (computed by the op in the forward pass) and `contribution` is
+    local × upstream, the share of the root's gradient passed back along this edge. After the
+    whole step (an input used twice, as in `a * a`, has had both shares by then): `this_pass`
+    is the input's d root / d input summed over the shares this pass has sent it so far, and
+    `grad_after` is what its `.grad` holds. They differ only for a leaf that held a gradient
+    before the pass: leaf grads accumulate across passes, as in PyTorch.
+    """
+
+    input: Value
+    name: str
+    local: float
+    contribution: float
+    this_pass: float
+    grad_after: float
+
+
+@dataclass(frozen=True)
+class BackwardStep:
+    """One node of the backward pass: its gradient d root / d node (`upstream`, complete now:
+    every node that uses it has passed its share back) and the share each of its inputs
+    received by the chain rule. For a leaf (no shares), `grad_before` is what its `.grad` held
+    before this pass; `node.grad` is then `grad_before + upstream`."""
+
+    node: Value
+    name: str
+    root_name: str
+    upstream: float
+    shares: tuple[InputShare, ...]
+    grad_before: float = 0.0
+    is_root: bool = False
+
+    def text(self, notation: Notation = UNICODE) -> str:
+        """The step's chain-rule lines in the given notation (`str()` picks the one stdout
+        can print)."""
+        root, node, grad = self.root_name, self.name, notation.grad
+        lines = []
+        if self.is_root and self.shares:
+            lines.append(f"{grad(root, root)} = 1 (the root: the gradient of {root} itself)")
+        elif not self.shares:
+            what = "the root" if self.is_root else "a leaf"
+            line = f"{grad(root, node)} = {format_number(self.upstream)} ({what}: final"
+            if self.grad_before == 0:
+                lines.append(f"{line})")
+            else:
+                lines.append(
+                    f"{line} for this pass; {node}.grad holds {format_number(self.node.grad)}, "
+                    f"as it held {format_number(self.grad_before)} before: leaf grads add up)"
+                )
+        for share in self.shares:
+            lines.append(
+                f"{grad(root, share.name)} += {notation.local(node, share.name)} "
+                f"{notation.times} {grad(root, node)} = {_num(share.local)} {notation.times} "
+                f"{_num(self.upstream)} = {format_number(share.contribution)}"
+            )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text(notation_for())
+
+
+def backward_steps(root: Value, *, view: GraphView | None = None) -> Iterator[BackwardStep]:
+    """Run the backward pass of `root` one node at a time, yielding a `BackwardStep` after each.
+
+    The steps come from the engine's own chain-rule loop (`engine.backward_pass`), in the order
+    of `backward()`: `reversed(root.topological_order())`, the root first. Every node yields a
+    step, leaves included, so the steps line up one to one with the nodes. It *is* the backward
+    pass: it writes grads as `backward()` does.
+
+    Exhausted, it leaves every grad exactly as `backward()` would. Stopped early, it leaves: the
+    root's grad 1; every other non-leaf grad reset to 0 and then holding only the shares of the
+    nodes already stepped; leaf grads equal to what they held before plus the shares received
+    so far. If another backward pass runs over the graph while this one is paused, the next step
+    raises the engine's `BackwardConflict` instead of mixing the two. `view` (a `GraphView` of
+    `root`) saves working the names out again.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"backward_steps: root must be a Value, got {type(root).__name__}")
+    if view is None:
+        view = GraphView(root)
+    elif view.root is not root:
+        raise ValueError("backward_steps: the view is of another root")
+    return _steps(root, view)
+
+
+def _steps(root: Value, view: GraphView) -> Iterator[BackwardStep]:
+    root_name = view.name(root)
+    before = {node: node.grad for node in view.leaves()}  # leaf grads accumulate across passes
+    # d root / d node from this pass alone, summed in the engine's order (so a non-leaf's equals
+    # its grad exactly, and a leaf's is its grad less what it held before the pass)
+    this_pass: dict[Value, float] = {root: 1.0}
+    for node in engine.backward_pass(root):
+        upstream = this_pass.get(node, 0.0)
+        shares = []
+        for each, local in zip(node.inputs, node.local_grads, strict=True):
+            contribution = local * upstream
+            this_pass[each] = this_pass.get(each, 0.0) + contribution
+        for each, local in zip(node.inputs, node.local_grads, strict=True):
+            shares.append(
+                InputShare(
+                    each, view.name(each), local, local * upstream, this_pass[each], each.grad
+                )
+            )
+        name, grad_before = view.name(node), before.get(node, 0.0)
+        yield BackwardStep(
+            node, name, root_name, upstream, tuple(shares), grad_before, node is root
+        )
+
+
+engine.set_step_reader(backward_steps)
+
+
+# ---- explain: the chain rule for one leaf, path by path
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One local derivative on a path: ∂node/∂input, symbolically and as a number."""
+
+    node: str
+    input: str
+    formula: str
+    local: float
+
+
+@dataclass(frozen=True)
+class _Link:
+    """A path as a chain of links back towards the root: each link adds one factor to the path
+    its parent link ends. Paths share their common beginnings, so finding them all costs time
+    linear in what is printed, not in the square of the depth."""
+
+    factor: Factor
+    parent: _Link | None
+    product: float  # of the local derivatives from the root down to here, in the engine's order
+
+
+@dataclass(frozen=True)
+class ChainPath:
+    """One path from the root down to the leaf: the product of the local derivatives on it."""
+
+    end: _Link | None  # None: the path from a node to itself (no factor, product 1)
+
+    @property
+    def factors(self) -> tuple[Factor, ...]:
+        found = []
+        link = self.end
+        while link is not None:
+            found.append(link.factor)
+            link = link.parent
+        return tuple(reversed(found))
+
+    @property
+    def product(self) -> float:
+        return 1.0 if self.end is None else self.end.product
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """d root / d leaf as the sum, over every path from root to leaf, of the product of the
+    local derivatives along the path. `total` is that sum: `leaf.grad` after a backward pass
+    from a zero leaf grad (up to rounding)."""
+
+    root: str
+    leaf: str
+    paths: tuple[ChainPath, ...]
+
+    @property
+    def total(self) -> float:
+        """The sum of the path products; ±inf where it is too large for a float, as backward()
+        would give (math.fsum itself raises OverflowError there)."""
+        products = [path.product for path in self.paths]
+        try:
+            return math.fsum(products)
+        except OverflowError:  # finite products whose exact sum is past the largest float
+            exact = sum(Fraction(each) for each in products)
+            return math.inf if exact > 0 else -math.inf
+
+    def text(self, notation: Notation = UNICODE) -> str:
+        """The derivation in the given notation (`str()` picks the one stdout can print)."""
+        whole, times = notation.grad(self.root, self.leaf), f" {notation.times} "
+        if not self.paths:
+            return f"{self.root} does not depend on {self.leaf}: {whole} = 0"
+        count = len(self.paths)
+        lines = [f"{whole}: {count} path{'s' if count > 1 else ''} from {self.root} to {self.leaf}"]
+        for number, path in enumerate(self.paths, 1):
+            factors = path.factors
+            if not factors:  # the root itself
+                lines.append(f"  path {number}: {whole} = 1 (a node's gradient of itself)")
+                continue
+            pad = " " * len(f"  path {number}: {whole}")
+            local = times.join(notation.local(f.node, f.input) for f in factors)
+            lines.append(f"  path {number}: {whole} = {local}")
+            lines.append(f"{pad} = " + times.join(_bracket(f.formula) for f in factors))
+            lines.append(f"{pad} = " + times.join(_num(f.local) for f in factors))
+            lines.append(f"{pad} = {format_number(path.product)}")
+        how = "the sum over the paths" if count > 1 else "the one path"
+        lines.append(f"{whole} = {format_number(self.total)} ({how})")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text(notation_for())
+
+
+def _bracket(formula: str) -> str:
+    """Brackets around a formula that is not a product, so that a product of them reads right."""
+    depth = 0
+    for i, char in enumerate(formula):
+        depth += (char == "(") - (char == ")")
+        if depth == 0 and formula[i : i + 3] in (" + ", " - ", " / "):
+            return f"({formula})"
+    return f"({formula})" if formula.startswith("-") else formula
+
+
+_SYMBOL = re.compile(r"\b(a|b|n|out)\b")
+
+
+def _local_formula(node: Value, position: int, view: GraphView) -> str:
+    """∂node/∂input `position`, from the formula registered beside the op in the engine, with
+    the inputs', the output's and the exponent's names put in for a, b, out and n."""
+    op = node.op
+    key = "**n" if op.startswith("**") and op != "**" else op
+    entry = OP_FORMULAS.get(key)
+    if entry is None:
+        return "?"  # an op registered without a formula: its number is still exact
+    formula = entry[1][position]
+    inputs = node.inputs
+    symbols = {"a": view.name(inputs[0]), "out": view.name(node), "n": op[2:]}
+    if len(inputs) == 2:
+        symbols["b"] = view.name(inputs[1])
+    return _SYMBOL.sub(lambda match: symbols[match.group(1)], formula)
+
+
+def explain(
+    root: Value, leaf: Value, *, max_paths: int = 64, view: GraphView | None = None
+) -> Explanation:
+    """Write out d root / d leaf by the chain rule: every path from `root` down to `leaf`, each
+    as the product of its local derivatives (∂node/∂input, symbolic and numeric), summed.
+
+    It reads only the graph and the local derivatives the ops stored in the forward pass; it
+    neither needs nor runs `backward()` and changes no grad, so it is an independent check of
+    it: after `root.backward()` from a zero leaf grad, `explain(root, leaf).total == leaf.grad`
+    (up to rounding). A graph with more than `max_paths` paths to the leaf is refused: the list
+    would not be read, and the count grows exponentially with depth. The time taken is linear
+    in the length of the text.
+    """
+    for name, node in (("root", root), ("leaf", leaf)):
+        if not isinstance(node, Value):
+            raise TypeError(f"explain: {name} must be a Value, got {type(node).__name__}: {node!r}")
+    if type(max_paths) is not int or max_paths < 1:
+        raise (ValueError if type(max_paths) is int else TypeError)(
+            f"explain: max_paths must be a whole number of at least 1, got {max_paths!r}"
+        )
+    if view is None:
+        view = GraphView(root)
+    elif view.root is not root:
+        raise ValueError("explain: the view is of another root")
+    if leaf not in view:
+        return Explanation(view.name(root), leaf.label or "that node", ())
+    # paths[node] = how many paths lead from node down to the leaf; inputs come first in order
+    paths: dict[Value, int] = {}
+    for node in view.order:
+        count = 1 if node is leaf else sum(paths.get(each, 0) for each in node.inputs)
+        if count:
+            paths[node] = count
+    if paths[root] > max_paths:
+        raise ValueError(
+            f"explain({view.name(root)}, {view.name(leaf)}): {paths[root]:,} paths lead from "
+            f"{view.name(root)} to {view.name(leaf)}, more than max_paths={max_paths}; explain "
+            "a node closer to the root, or raise max_paths"
+        )
+    found: list[ChainPath] = []
+    stack: list[tuple[Value, _Link | None]] = [(root, None)]
+    while stack:  # depth first, first input first, without recursion
+        node, link = stack.pop()
+        if node is leaf:
+            found.append(ChainPath(link))
+            continue
+        edges = list(enumerate(zip(node.inputs, node.local_grads, strict=True)))
+        for position, (each, local) in reversed(edges):
+            if each in paths:
+                factor = Factor(
+                    view.name(node), view.name(each), _local_formula(node, position, view), local
+                )
+                product = local if link is None else link.product * local
+                stack.append((each, _Link(factor, link, product)))
+    return Explanation(view.name(root), view.name(leaf), tuple(found))

@@ -1,0 +1,363 @@
+"""Watching backprop (steps.py) against independent oracles: backward() itself, hand-derived
+chain-rule numbers, and grads snapshotted before and after."""
+
+from __future__ import annotations
+
+import io
+import math
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from micrograd_like.engine import Value
+from micrograd_like.steps import backward_steps, explain
+from micrograd_like.view import ASCII
+
+
+def one_neuron() -> dict[str, Value]:
+    """The seeds' network: O = W a_prev + b, a = sigma(O), cost C = (a - y)^2."""
+    W, a_prev, b, y = Value(0.8, "W"), Value(1.5, "a_prev"), Value(0.1, "b"), Value(0.5, "y")
+    o = W * a_prev + b
+    o.label = "O"
+    a = o.sigmoid()
+    a.label = "a"
+    C = (a - y) ** 2
+    C.label = "C"
+    return {"W": W, "a_prev": a_prev, "b": b, "y": y, "O": o, "a": a, "C": C}
+
+
+# The seeds' derivatives by hand: dC/da = 2(a - y), da/dO = sigma'(O) = a(1 - a), dO/dW = a_prev
+A = 1 / (1 + math.exp(-(0.8 * 1.5 + 0.1)))
+DC_DA = 2 * (A - 0.5)
+DA_DO = A * (1 - A)
+DC_DW = DC_DA * DA_DO * 1.5
+
+
+# ---- random graphs: shared nodes, every op without a domain restriction
+
+Instruction = tuple[str, int, int]
+OPS = ("+", "-", "*", "tanh", "sigmoid", "relu", "neg", "square")
+
+
+def apply(op: str, a: Value, b: Value) -> Value:
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if op == "neg":
+        return -a
+    if op == "square":
+        return a**2
+    return getattr(a, op)()  # type: ignore[no-any-return]  # tanh, sigmoid, relu
+
+
+def build(leaves: list[float], program: list[Instruction]) -> tuple[list[Value], Value]:
+    nodes = [Value(x, f"x{i}") for i, x in enumerate(leaves)]
+    for op, i, j in program:
+        nodes.append(apply(op, nodes[i % len(nodes)], nodes[j % len(nodes)]))
+    return nodes, nodes[-1]
+
+
+graphs = st.tuples(
+    st.lists(st.floats(-2, 2), min_size=1, max_size=3),
+    st.lists(
+        st.tuples(st.sampled_from(OPS), st.integers(0, 50), st.integers(0, 50)),
+        min_size=1,
+        max_size=10,
+    ),
+)
+
+
+@settings(max_examples=60)
+@given(graphs)
+def test_steps_give_the_same_grads_in_the_same_order_as_backward(
+    graph: tuple[list[float], list[Instruction]],
+) -> None:
+    leaves, program = graph
+    nodes, root = build(leaves, program)
+    root.backward()
+    expected = [node.grad for node in nodes]
+    again, root_again = build(leaves, program)
+    steps = list(backward_steps(root_again))
+    assert [step.node for step in steps] == list(reversed(root_again.topological_order()))
+    assert [node.grad for node in again] == expected
+
+
+@settings(max_examples=60)
+@given(graphs)
+def test_explain_path_sum_equals_grad_on_random_graphs(
+    graph: tuple[list[float], list[Instruction]],
+) -> None:
+    nodes, root = build(*graph)
+    root.backward()
+    for leaf in nodes[: len(graph[0])]:
+        total = explain(root, leaf, max_paths=10_000).total
+        assert total == pytest.approx(leaf.grad, rel=1e-9, abs=1e-12)
+
+
+# ---- backward_steps on the seeds' example
+
+
+def test_step_lines_write_local_derivatives_with_partial_and_gradients_with_d() -> None:
+    net = one_neuron()
+    lines = [str(step) for step in backward_steps(net["C"])]
+    # C = (a - y)^2: ∂C/∂(a - y) = 2(a - y) = 0.5717; then a - y passes it on with +1 and -1
+    assert lines[0] == (
+        "dC/dC = 1 (the root: the gradient of C itself)\n"
+        "dC/dsub7 += ∂C/∂sub7 × dC/dC = 0.5717 × 1.0 = 0.5717"
+    )
+    assert lines[1] == (
+        "dC/da += ∂sub7/∂a × dC/dsub7 = 1.0 × 0.5717 = 0.5717\n"
+        "dC/dy += ∂sub7/∂y × dC/dsub7 = (-1.0) × 0.5717 = -0.5717"
+    )
+    assert lines[2] == "dC/dO += ∂a/∂O × dC/da = 0.1683 × 0.5717 = 0.0962"  # sigma'(O)
+    assert lines[4] == (
+        "dC/dW += ∂mul4/∂W × dC/dmul4 = 1.5 × 0.0962 = 0.1443\n"
+        "dC/da_prev += ∂mul4/∂a_prev × dC/dmul4 = 0.8 × 0.0962 = 0.077"
+    )
+    assert (round(DC_DA, 4), round(DA_DO, 4), round(DC_DW, 4)) == (0.5717, 0.1683, 0.1443)
+
+
+def test_a_stream_that_cannot_encode_partial_gets_plain_ascii(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    net = one_neuron()
+    buffer = io.BytesIO()
+    latin1 = io.TextIOWrapper(buffer, encoding="latin-1")
+    monkeypatch.setattr(sys, "stdout", latin1)
+    for step in backward_steps(net["C"]):
+        print(step)  # would raise UnicodeEncodeError with ∂ or ×
+    print(explain(net["C"], net["W"]))
+    latin1.flush()
+    monkeypatch.undo()
+    text = buffer.getvalue().decode("latin-1")
+    assert "dC/dW += partial mul4/partial W * dC/dmul4 = 1.5 * 0.0962 = 0.1443" in text
+    assert "dC/dW = partial C/partial sub7 * partial sub7/partial a" in text
+    assert text.isascii()
+
+
+def test_the_ascii_notation_is_there_for_any_caller() -> None:
+    step = next(backward_steps(one_neuron()["C"]))
+    assert step.text(ASCII).splitlines()[1] == (
+        "dC/dsub7 += partial C/partial sub7 * dC/dC = 0.5717 * 1.0 = 0.5717"
+    )
+
+
+def test_step_records_upstream_local_contribution_and_grad_after() -> None:
+    net = one_neuron()
+    step = next(s for s in backward_steps(net["C"]) if s.node is net["a"])
+    assert step.upstream == pytest.approx(DC_DA)
+    (share,) = step.shares
+    assert share.input is net["O"]
+    assert share.local == pytest.approx(DA_DO)
+    assert share.contribution == pytest.approx(DC_DA * DA_DO)
+    assert share.grad_after == pytest.approx(DC_DA * DA_DO)
+
+
+def test_a_leaf_yields_a_step_with_its_final_grad() -> None:
+    net = one_neuron()
+    step = next(s for s in backward_steps(net["C"]) if s.node is net["W"])
+    assert step.shares == ()
+    assert str(step) == "dC/dW = 0.1443 (a leaf: final)"
+
+
+def test_after_a_backward_a_leaf_line_gives_this_pass_and_what_the_grad_holds() -> None:
+    net = one_neuron()
+    x = Value(2.0, "x")
+    cost = x * 5.0  # dcost/dx = 5, by hand
+    cost.label = "C"
+    cost.backward()  # x.grad = 5
+    steps = list(cost.backward_steps())  # a second pass: x.grad = 10
+    assert x.grad == 10.0
+    assert next(str(step) for step in steps if step.node is x) == (
+        "dC/dx = 5.0 (a leaf: final for this pass; x.grad holds 10.0, as it held 5.0 before: "
+        "leaf grads add up)"
+    )
+    steps = list(net["C"].backward_steps())  # fresh leaves: the plain line, the hand number
+    assert next(s for s in steps if s.node is net["W"]).upstream == pytest.approx(DC_DW)
+
+
+def test_each_share_records_this_pass_apart_from_the_accumulated_grad() -> None:
+    x = Value(3.0, "x")
+    x.grad = 100.0  # left over from an earlier pass
+    out = x * x  # d(x^2)/dx = 2x = 6 by hand, in two shares of 3
+    (step, leaf) = list(backward_steps(out))
+    assert [share.this_pass for share in step.shares] == [6.0, 6.0]  # both shares in by then
+    assert [share.grad_after for share in step.shares] == [106.0, 106.0]
+    assert leaf.upstream == 6.0 and leaf.grad_before == 100.0
+
+
+def test_a_root_that_is_a_leaf_reads_sensibly() -> None:
+    (step,) = list(Value(2.0, "x").backward_steps())
+    assert str(step) == "dx/dx = 1.0 (the root: final)"
+
+
+def test_stopping_early_leaves_only_the_shares_of_the_stepped_nodes() -> None:
+    net = one_neuron()
+    net["W"].grad = 10.0  # a leaf grad from an earlier backward pass
+    net["O"].grad = 10.0  # a stale intermediate grad
+    steps = backward_steps(net["C"])
+    next(steps)  # C
+    next(steps)  # a - y
+    assert net["C"].grad == 1.0
+    assert net["a"].grad == pytest.approx(DC_DA)  # complete: its only user has stepped
+    assert net["O"].grad == 0.0  # reset, and a has not stepped yet
+    assert net["W"].grad == 10.0  # leaves keep what they had, plus shares so far (none)
+
+
+# ---- explain
+
+
+def test_explain_writes_the_seeds_derivation_with_numbers() -> None:
+    net = one_neuron()
+    assert str(explain(net["C"], net["W"])) == (
+        "dC/dW: 1 path from C to W\n"
+        "  path 1: dC/dW = ∂C/∂sub7 × ∂sub7/∂a × ∂a/∂O × ∂O/∂mul4 × ∂mul4/∂W\n"
+        "                = 2 * sub7**(2 - 1) × 1 × sigmoid(O) * (1 - sigmoid(O)) × 1 × a_prev\n"
+        "                = 0.5717 × 1.0 × 0.1683 × 1.0 × 1.5\n"
+        "                = 0.1443\n"
+        "dC/dW = 0.1443 (the one path)"
+    )
+
+
+def test_explain_of_a_node_itself_is_not_written_as_its_own_gradient() -> None:
+    a = Value(3.0, "a")
+    out = a * a + a
+    out.label = "out"
+    text = str(explain(out, a))
+    assert "  path 3: dout/da = ∂out/∂a\n" in text
+    assert "dout/da = dout/da" not in text
+
+
+def test_explain_total_equals_the_hand_derivative_and_backward() -> None:
+    net = one_neuron()
+    total = explain(net["C"], net["W"]).total
+    net["C"].backward()
+    assert total == pytest.approx(DC_DW, rel=1e-12)
+    assert total == pytest.approx(net["W"].grad, rel=1e-12)
+
+
+def test_explain_sums_every_path_to_a_node_used_several_times() -> None:
+    a = Value(3.0, "a")
+    out = a * a + a  # d/da = 2a + 1 = 7, along three paths: a*a twice, then + a
+    explanation = explain(out, a)
+    assert [path.product for path in explanation.paths] == [3.0, 3.0, 1.0]
+    assert explanation.total == 7.0
+    out.backward()
+    assert a.grad == 7.0
+
+
+def test_explain_refuses_past_the_path_limit() -> None:
+    x = Value(1.01, "x")
+    y = x
+    for _ in range(7):
+        y = y * y  # every squaring doubles the paths: 2**7 = 128
+    with pytest.raises(ValueError, match=r"128 paths lead from mul7 to x, more than max_paths=64"):
+        explain(y, x)
+
+
+def test_explain_a_node_the_root_does_not_depend_on() -> None:
+    x, q = Value(2.0, "x"), Value(1.0, "q")
+    assert str(explain(x * 3, q)) == "mul2 does not depend on q: dmul2/dq = 0"
+
+
+def test_explain_changes_no_grad() -> None:
+    net = one_neuron()
+    net["C"].backward()
+    before = [node.grad for node in net["C"].topological_order()]
+    explain(net["C"], net["W"])
+    assert [node.grad for node in net["C"].topological_order()] == before
+
+
+def test_explain_a_deep_chain_writes_every_factor_once() -> None:
+    x = Value(2.0, "x")
+    y = x
+    for _ in range(20_000):
+        y = y * 1.0
+    explanation = explain(y, x)
+    assert explanation.total == 1.0
+    assert str(explanation).count("∂") == 2 * 20_000
+
+
+def test_paths_share_their_common_beginning_instead_of_copying_it() -> None:
+    # What makes explain linear in what it prints: a path is its last factor plus a pointer to
+    # the path it extends, so two paths through a long common stretch hold it once. (The old
+    # explain copied the factor tuple at every node: 40,000 deep took 3.5 s, 200,000 minutes.)
+    x = Value(2.0, "x")
+    square = x * x  # two paths from here down to x
+    y = square
+    for _ in range(50):
+        y = y * 1.0
+    first, second = explain(y, x).paths
+    assert first.end is not None and second.end is not None
+    assert first.end is not second.end
+    assert first.end.parent is second.end.parent  # the 50 factors above x * x: one chain
+    assert len(first.factors) == len(second.factors) == 51
+
+
+def test_explain_a_sum_past_the_largest_float_is_inf_as_backward_gives() -> None:
+    x = Value(1.0, "x")
+    out = x * 1e308 + x * 1e308  # two finite paths whose sum overflows
+    explanation = explain(out, x)
+    assert [path.product for path in explanation.paths] == [1e308, 1e308]
+    assert explanation.total == math.inf
+    assert str(explanation).endswith("dadd5/dx = inf (the sum over the paths)")
+    out.backward()
+    assert x.grad == math.inf  # what explain must agree with
+    negative = x * -1e308 + x * -1e308
+    assert explain(negative, x).total == -math.inf
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [
+        ((3.0, "x"), TypeError, "explain: root must be a Value, got float: 3.0"),
+        (("root", "x"), TypeError, "explain: root must be a Value, got str"),
+    ],
+)
+def test_explain_names_a_bad_argument(
+    args: tuple[object, object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        explain(*args)  # type: ignore[arg-type]
+
+
+def test_explain_names_a_bad_leaf_and_a_bad_max_paths() -> None:
+    x = Value(1.0, "x")
+    with pytest.raises(TypeError, match="explain: leaf must be a Value, got str: 'x'"):
+        explain(x * 2, "x")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_paths must be a whole number of at least 1, got 0"):
+        explain(x * 2, x, max_paths=0)
+    with pytest.raises(TypeError, match="max_paths must be a whole number"):
+        explain(x * 2, x, max_paths=None)  # type: ignore[arg-type]
+
+
+def test_the_one_weight_step_reads_like_seed_002() -> None:
+    # a = i * w with i = 1.5, w = 0.8, y = 0.5: dC/da = 2(a - y) = 1.4, ∂a/∂w = i = 1.5
+    i, w = Value(1.5, "i"), Value(0.8, "w")
+    a = i * w
+    a.label = "a"
+    cost = (a - 0.5) ** 2
+    cost.label = "C"
+    lines = [str(step) for step in cost.backward_steps()]
+    assert "dC/dw += ∂a/∂w × dC/da = 1.5 × 1.4 = 2.1" in "\n".join(lines)
+
+
+def test_a_paused_stepper_refuses_to_go_on_after_another_pass() -> None:
+    net = one_neuron()
+    steps = net["C"].backward_steps()
+    next(steps)
+    net["C"].backward()  # another pass over the same nodes while the stepper is paused
+    with pytest.raises(RuntimeError, match="another backward pass ran over"):
+        next(steps)
+    net["C"].backward()  # the grads are those of one whole pass, not a mix
+    assert net["W"].grad == pytest.approx(2 * DC_DW, rel=1e-12)  # two whole passes, by hand
+
+
+def test_backward_steps_of_a_number_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="backward_steps: root must be a Value, got float"):
+        backward_steps(3.0)  # type: ignore[arg-type]
