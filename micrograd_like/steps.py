@@ -329,5 +329,12 @@ def explain(
                     view.name(node), view.name(each), _local_formula(node, position, view), local
                 )
                 product = local if link is None else link.product * local
+                if product != product:  # inf x 0: the derivative along this path is undefined
+                    raise ArithmeticError(
+                        f"explain({view.name(root)}, {view.name(leaf)}): along the path through "
+                        f"{factor.node}, the product {link.product if link else 1.0!r} x "
+                        f"{local!r} is not a number (an overflow met a zero local derivative); "
+                        "backward() refuses this graph too"
+                    )
                 stack.append((each, _Link(factor, link, product)))
     return Explanation(view.name(root), view.name(leaf), tuple(found))

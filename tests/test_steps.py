@@ -361,3 +361,12 @@ def test_a_paused_stepper_refuses_to_go_on_after_another_pass() -> None:
 def test_backward_steps_of_a_number_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="backward_steps: root must be a Value, got float"):
         backward_steps(3.0)  # type: ignore[arg-type]
+
+
+def test_explain_refuses_a_path_where_an_overflow_meets_a_zero() -> None:
+    x = Value(-1.0, "x")
+    root = x.relu() * 1e200 * 1e200  # from the root down: 1e200 x 1e200 = inf, then relu's 0
+    with pytest.raises(ArithmeticError, match=r"the product inf x 0.0 is not a number"):
+        explain(root, x)
+    with pytest.raises(ArithmeticError):  # the oracle: the backward pass refuses it too
+        root.backward()
