@@ -1,8 +1,9 @@
-"""Draw a computational graph: one box per Value (label, data, grad), one small node per op.
+"""Draw a computational graph: one box per Value (name, data, grad), one small node per op.
 
 The picture reads like the seeds' cause-and-effect tree: inputs, weights and biases on the
 left, the cost on the right, each op between the nodes it combines. After `backward()` every
-box also shows its gradient, d cost / d node.
+box also shows its gradient, dC/dnode. Names, ids, roles and numbers come from `view.GraphView`,
+so the picture, the printed steps and the page agree on what `mul4` is.
 
 Rendering uses the `dot` executable when it is on the PATH and otherwise the Graphviz library
 bundled in pygraphviz's wheels (the `render` extra), so a fresh machine needs no system package.
