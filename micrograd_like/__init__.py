@@ -2,8 +2,8 @@
 
 from micrograd_like import losses, nn, optim
 from micrograd_like.checks import AnomalyError, GradcheckError, detect_anomaly, gradcheck
-from micrograd_like.engine import Value, is_grad_enabled, no_grad
-from micrograd_like.nn import MLP, Layer, Module, Neuron, Parameter
+from micrograd_like.engine import Parameter, Value, is_grad_enabled, no_grad
+from micrograd_like.nn import MLP, Layer, Module, Neuron
 from micrograd_like.page import backprop_data, save_backprop_html
 from micrograd_like.steps import backward_steps, explain
 from micrograd_like.viz import draw_dot, save_graph

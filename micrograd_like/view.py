@@ -10,7 +10,7 @@ written. They all take them from here; nobody works them out again.
 - **name**: the node's label, else its op word and index (`mul4` is the unlabelled `W * a_prev`
   at index 4, `const3` an unlabelled number). The drawings print it in every box.
 - **role**: `root` (the node the view was made for, usually the cost); `parameter` (an
-  `nn.Parameter`: a weight or a bias, what training changes); `input` (a labelled leaf: an input
+  `Parameter`: a weight or a bias, what training changes); `input` (a labelled leaf: an input
   or a target); `constant` (an unlabelled leaf: a number lifted into the graph, as the 2 in
   `2 * x`; label a leaf to make it an input); `intermediate` (every other node made by an op).
 """
@@ -21,8 +21,7 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
-from micrograd_like.engine import Value
-from micrograd_like.nn import Parameter
+from micrograd_like.engine import Parameter, Value
 
 ROLES = ("input", "constant", "parameter", "intermediate", "root")
 
