@@ -494,8 +494,8 @@ def bench_microgpt(
     rows = [EngineRow(n, statistics.median(times[n]), nodes[n], peaks[n]) for n in names]
     weights = len(runs[OURS].model.parameters())
     workload = (
-        f"{gpt.n_layer} block(s), width {gpt.n_embd}, {gpt.n_head} heads, {weights:,} weights, "
-        f"reading a {letters}-letter name"
+        f"{gpt.n_layer} block{'s' if gpt.n_layer != 1 else ''}, width {gpt.n_embd}, "
+        f"{gpt.n_head} heads, {weights:,} weights, reading a {letters}-letter name"
     )
     return GPTResult(rows, workload)
 

@@ -327,7 +327,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     names = load_names()
     print(
         f"microgpt on micrograd_like: {len(names):,} first names from the `names` package, "
-        f"a GPT of {config.n_layer} block(s), width {config.n_embd}, {config.n_head} heads"
+        f"a GPT of {config.n_layer} block{'s' if config.n_layer != 1 else ''}, "
+        f"width {config.n_embd}, {config.n_head} heads"
     )
     result = train(names, args.steps, config)
     n_params = len(result.model.parameters())

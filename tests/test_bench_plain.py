@@ -182,4 +182,4 @@ def test_microgpt_step_rows_count_the_same_graph_for_the_tuple_and_closure_desig
     assert (by_name[OURS].nodes or 0) < (by_name[TUPLES].nodes or 0)
     table = "\n".join(gpt_table(Config(repeats=1), result))
     assert "x faster |" in table
-    assert "1 block(s), width 8, 2 heads, 1,264 weights, reading a 2-letter name" in table
+    assert "1 block, width 8, 2 heads, 1,264 weights, reading a 2-letter name" in table
