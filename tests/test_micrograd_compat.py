@@ -17,6 +17,7 @@ from micrograd.engine import Value as MicrogradValue
 from micrograd.nn import MLP as MicrogradMLP
 from sklearn.datasets import make_moons
 
+from benchmarks.engines import TupleValue
 from micrograd_like.engine import Value
 from micrograd_like.nn import MLP, Layer, Module, Neuron
 
@@ -330,3 +331,47 @@ def test_an_optimizer_can_keep_its_momentum_on_each_parameter() -> None:
         costs.append(cost.data)
     assert costs[-1] < costs[0]
     assert all(isinstance(p.velocity, float) for p in model.parameters())  # type: ignore[attr-defined]
+
+
+# ---- microgpt: its style of model code (sum() from 0, max over .data, ** -0.5, grad = 0)
+
+
+def microgpt_style_loss(value: Callable[[float], Any], weights: list[list[float]]) -> Any:
+    """A one-head attention over two positions and a softmax cost, written the way microgpt
+    writes its model: plain sum() (so 0 + Value), a max over .data, a / by a float, ** -0.5."""
+    w = [[value(x) for x in row] for row in weights]
+
+    def linear(x: list[Any], m: list[list[Any]]) -> list[Any]:
+        return [sum(wi * xi for wi, xi in zip(row, x, strict=True)) for row in m]
+
+    def rmsnorm(x: list[Any]) -> list[Any]:
+        scale = (sum(xi * xi for xi in x) / len(x) + 1e-5) ** -0.5
+        return [xi * scale for xi in x]
+
+    def softmax(logits: list[Any]) -> list[Any]:
+        top = max(v.data for v in logits)
+        exps = [(v - top).exp() for v in logits]
+        total = sum(exps)
+        return [e / total for e in exps]
+
+    xs = [rmsnorm([value(0.5), value(-1.0)]), rmsnorm([value(2.0), value(0.25)])]
+    q, keys = linear(xs[1], w), [linear(x, w) for x in xs]
+    scores = [sum(qi * ki for qi, ki in zip(q, k, strict=True)) / 2**0.5 for k in keys]
+    attention = softmax(scores)
+    mixed = [sum(a * k[j] for a, k in zip(attention, keys, strict=True)) for j in range(2)]
+    probabilities = softmax([m.relu() + 0.1 for m in mixed])
+    loss = -probabilities[0].log()
+    for row in w:
+        for p in row:
+            p.grad = 0  # microgpt zeroes with an int
+    loss.backward()
+    return loss, [p.grad for row in w for p in row]
+
+
+def test_microgpt_style_model_code_gives_microgpts_engine_loss_and_gradients() -> None:
+    weights = [[0.3, -0.7], [0.9, 0.2]]
+    loss, grads = microgpt_style_loss(Value, weights)
+    their_loss, their_grads = microgpt_style_loss(TupleValue, weights)
+    assert loss.data == pytest.approx(their_loss.data, rel=1e-12)
+    assert grads == pytest.approx(their_grads, rel=1e-9)
+    assert any(g != 0 for g in grads)
