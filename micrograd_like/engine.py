@@ -637,13 +637,22 @@ class BackwardConflict(RuntimeError):
 
 
 class _Pass:
-    """A backward pass that can pause between nodes (stepping); `interrupted` says why it
-    cannot go on."""
+    """A backward pass that can pause between nodes (stepping). It remembers each leaf's grad
+    from before the pass and as the pass last left it, so that a pass that takes over can set
+    the leaves back instead of adding to a half-made sum."""
 
-    __slots__ = ("interrupted",)
+    __slots__ = ("interrupted", "before", "left")
 
     def __init__(self) -> None:
         self.interrupted = ""
+        self.before: dict[Value, float] = {}
+        self.left: dict[Value, float] = {}
+
+    def roll_back(self) -> None:
+        """Give every leaf the grad it had before this pass, unless someone changed it since."""
+        for leaf, grad in self.left.items():
+            if leaf.grad == grad:
+                leaf.grad = self.before[leaf]
 
 
 # id(node) -> the paused stepping pass that holds the node's grad half-way
@@ -662,6 +671,8 @@ def _chain_rule(root: Value, paused: _Pass | None) -> Iterator[Value]:
     if paused is not None:
         for node in order:
             _paused[id(node)] = paused
+            if node._input1 is None:
+                paused.before[node] = node.grad
     try:
         for node in order:
             if node._input1 is not None:
@@ -692,9 +703,11 @@ def _interrupt_paused(order: list[Value], current: _Pass | None) -> None:
     for node in order:
         other = _paused.get(id(node))
         if other is not None and other is not current and not other.interrupted:
+            other.roll_back()
             other.interrupted = (
                 f"backward_steps: another backward pass ran over {node!r} while this one was "
-                "paused, so the grads it was building are gone; start a new backward_steps()"
+                "paused; its partial grads are gone and the leaves it had added to were set "
+                "back; start a new backward_steps()"
             )
 
 
@@ -713,6 +726,9 @@ def backward_pass(root: Value) -> Iterator[Value]:
     """
     state = _Pass()
     for node in _chain_rule(root, state):
+        for each in node.inputs:
+            if each in state.before:  # a leaf: remember what this pass left in it
+                state.left[each] = each.grad
         yield node
         if state.interrupted:  # checked on resuming, before the next node's step
             raise BackwardConflict(state.interrupted)

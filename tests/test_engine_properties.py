@@ -57,6 +57,16 @@ def apply(op: str, arg: Pair) -> Pair:
     if op == "sqrt":
         pa, spa = positive(arg)
         return pa**0.5, sympy.sqrt(spa)
+    if op == "sin":
+        return a.sin(), sympy.sin(sa)
+    if op == "cos":
+        return a.cos(), sympy.cos(sa)
+    if op == "abs":
+        assume(abs(a.data) > 1e-6)  # the kink again
+        return abs(a), sympy.Abs(sa)
+    if op == "root":
+        pa, spa = positive(arg)
+        return pa.sqrt(), sympy.sqrt(spa)
     if op == "relu":
         assume(abs(a.data) > 1e-6)  # the kink itself has no derivative to compare
         return a.relu(), sympy.Max(sa, 0)
@@ -77,6 +87,7 @@ def expressions(draw: st.DrawFn, leaves: dict[str, Value], depth: int = 4) -> Pa
         right = draw(expressions(leaves, depth - 1))
         return combine(op, left, right)
     unary = ["neg", "tanh", "sigmoid", "exp", "log", "square", "sqrt", "relu", "affine"]
+    unary += ["sin", "cos", "abs", "root"]
     return apply(draw(st.sampled_from(unary)), draw(expressions(leaves, depth - 1)))
 
 

@@ -1,0 +1,133 @@
+"""Ops of your own (Value.from_op), the new built-ins, comparisons, and micrograd's names."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from micrograd_like import Value, explain, no_grad
+from micrograd_like.engine import OP_FORMULAS
+
+
+def my_sinh(x: Value) -> Value:
+    """An op defined outside the package: ∂sinh(a)/∂a = cosh(a)."""
+    return Value.from_op("my_sinh", math.sinh(x.data), [x], [math.cosh(x.data)], ["cosh(a)"])
+
+
+def test_from_op_node_backpropagates_like_a_built_in() -> None:
+    x = Value(0.7, "x")
+    y = my_sinh(x * 2.0) * 3.0
+    y.backward()
+    assert y.data == pytest.approx(3 * math.sinh(1.4))
+    assert x.grad == pytest.approx(6 * math.cosh(1.4))  # hand chain rule: 3 * cosh(2x) * 2
+    assert y.inputs[0].op == "my_sinh"
+
+
+def test_from_op_formula_reaches_explain() -> None:
+    x = Value(0.5, "x")
+    y = my_sinh(x)
+    y.label = "y"
+    text = str(explain(y, x))
+    assert "cosh(x)" in text
+    assert OP_FORMULAS["my_sinh"] == ("my_sinh(a)", ("cosh(a)",))
+
+
+def test_from_op_with_two_inputs() -> None:
+    a, b = Value(3.0), Value(4.0)
+    hyp = Value.from_op("hypot", 5.0, [a, b], [3.0 / 5.0, 4.0 / 5.0], ["a / out", "b / out"])
+    hyp.backward()
+    assert (a.grad, b.grad) == (0.6, 0.8)
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "words"),
+    [
+        (("", 1.0, [Value(1.0)], [1.0]), ValueError, "non-empty"),
+        (("tanh", 1.0, [Value(1.0)], [1.0]), ValueError, "built-in op"),
+        (("mine", 1.0, Value(1.0), [1.0]), TypeError, "list of one or two Values"),
+        (("mine", 1.0, [], []), TypeError, "one or two Values"),
+        (("mine", 1.0, [Value(1.0)] * 3, [1.0] * 3), TypeError, "one or two Values"),
+        (("mine", 1.0, [1.0], [1.0]), TypeError, "one or two Values"),
+        (("mine", 1.0, [Value(1.0)], [1.0, 2.0]), ValueError, "one per input"),
+        (("mine", float("nan"), [Value(1.0)], [1.0]), ValueError, "mine: value: nan"),
+        (("mine", 1.0, [Value(1.0)], [float("nan")]), ValueError, "local derivative: nan"),
+        (("mine", "1", [Value(1.0)], [1.0]), TypeError, "got str"),
+    ],
+)
+def test_from_op_refuses_bad_arguments_by_name(
+    args: tuple[object, ...], error: type[Exception], words: str
+) -> None:
+    with pytest.raises(error, match=words):
+        Value.from_op(*args)  # type: ignore[arg-type]
+
+
+def test_from_op_refuses_a_second_formula_for_one_name() -> None:
+    x = Value(1.0)
+    Value.from_op("twice", 2.0, [x], [2.0], ["2"])
+    with pytest.raises(ValueError, match="already has the formula"):
+        Value.from_op("twice", 2.0, [x], [2.0], ["3"])
+
+
+def test_from_op_respects_no_grad() -> None:
+    with no_grad():
+        out = my_sinh(Value(1.0))
+    assert out.op == "" and out.inputs == ()
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda: Value(-1.0).sqrt(), r"sqrt\(-1.0\): input must be >= 0"),
+        (lambda: Value(0.0).sqrt(), r"sqrt\(0.0\): the local derivative .* is infinite"),
+    ],
+)
+def test_sqrt_errors_name_the_op_and_value(make: object, words: str) -> None:
+    with pytest.raises((ValueError, ZeroDivisionError), match=words):
+        make()  # type: ignore[operator]
+
+
+def test_abs_has_local_derivative_sign_and_zero_at_zero() -> None:
+    for x, sign in ((-2.0, -1.0), (0.0, 0.0), (3.0, 1.0)):
+        node = abs(Value(x))
+        assert node.data == abs(x)
+        assert node.local_grads == (sign,)
+    assert Value(-2.0).abs().data == 2.0
+
+
+def test_comparisons_read_data_and_return_bool() -> None:
+    a, b = Value(1.0), Value(2.0)
+    assert (a < b, a <= b, a > b, a >= b) == (True, True, False, False)
+    assert a < 1.5 and a >= 1 and not a > 1
+    assert 0.5 < a  # noqa: SIM300  # a number on the left: Python asks Value.__gt__
+    assert max([a, b]) is b
+    assert sorted([b, a]) == [a, b]
+    with pytest.raises(TypeError, match="'<' not supported between Value and str"):
+        a < "x"  # type: ignore[operator]  # noqa: B015
+
+
+def test_equality_stays_identity_so_nodes_hash() -> None:
+    a, b = Value(1.0), Value(1.0)
+    assert a != b and a == a
+    assert len({a, b}) == 2
+
+
+def test_micrograd_prev_op_and_backward_by_hand() -> None:
+    a, b = Value(2.0), Value(-3.0)
+    c = a * b
+    o = c.tanh()
+    assert o._prev == {c} and c._prev == {a, b}
+    assert (o._op, c._op, a._op) == ("tanh", "*", "")
+    o.grad = 1.0
+    o._backward()  # the lecture's cells: one node at a time
+    c._backward()
+    t = math.tanh(-6.0)
+    assert c.grad == pytest.approx(1 - t * t)
+    assert (a.grad, b.grad) == pytest.approx(((1 - t * t) * -3.0, (1 - t * t) * 2.0))
+
+
+def test_code_can_keep_its_own_attributes_on_a_node() -> None:
+    tagged = Value(1.0)
+    tagged.m = 0.5  # type: ignore[attr-defined]  # an optimizer's state, micrograd style
+    assert tagged.m == 0.5  # type: ignore[attr-defined]
+    assert vars(Value(2.0) * 1.0) == {}  # the slots are not in it: only what you add

@@ -1,0 +1,133 @@
+"""no_grad() and hooks() are per thread, tested with real threads; one backward pass at a time
+per graph."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from micrograd_like import Value, no_grad
+from micrograd_like.engine import BackwardConflict, backward_pass, hooks, is_grad_enabled
+
+
+def square_grad_at(x: float) -> float:
+    """d(x*x)/dx = 2x, computed by the engine."""
+    leaf = Value(x)
+    (leaf * leaf).backward()
+    return leaf.grad
+
+
+def test_a_thread_in_no_grad_leaves_other_threads_recording() -> None:
+    inside, done = threading.Event(), threading.Event()
+
+    def sit_in_no_grad() -> None:
+        with no_grad():
+            inside.set()
+            done.wait(10)
+
+    sitter = threading.Thread(target=sit_in_no_grad)
+    sitter.start()
+    try:
+        assert inside.wait(10)
+        assert is_grad_enabled()  # this thread never entered no_grad()
+        grads = [square_grad_at(3.0) for _ in range(200)]
+        assert grads == [6.0] * 200
+    finally:
+        done.set()
+        sitter.join(10)
+
+
+def test_no_grad_blocks_exiting_out_of_order_across_threads_leave_recording_on() -> None:
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:  # enters first, leaves first
+        with no_grad():
+            first_in.set()
+            second_in.wait(10)
+        first_out.set()
+
+    def second() -> None:  # enters second, leaves last
+        first_in.wait(10)
+        with no_grad():
+            second_in.set()
+            first_out.wait(10)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert is_grad_enabled()
+    assert square_grad_at(3.0) == 6.0
+
+    seen: list[bool] = []
+    fresh = threading.Thread(target=lambda: seen.append(is_grad_enabled()))
+    fresh.start()
+    fresh.join(10)
+    assert seen == [True]  # a new thread starts recording
+
+
+def test_hooks_are_per_thread_and_removed_when_blocks_cross() -> None:
+    made_here: list[Value] = []
+    entered, release = threading.Event(), threading.Event()
+
+    def hook_elsewhere() -> None:
+        with hooks(forward=lambda node: pytest.fail("a hook of another thread ran here")):
+            entered.set()
+            release.wait(10)
+
+    other = threading.Thread(target=hook_elsewhere)
+    other.start()
+    assert entered.wait(10)
+    with hooks(forward=made_here.append):
+        out = Value(2.0) * 3.0
+        release.set()  # the other thread's block ends while this one is open
+        other.join(10)
+        out2 = out + 1.0
+    after = out2 * 2.0  # outside every block: no hook
+    assert made_here == [out, out2]
+    assert after.op == "*"
+
+
+def test_no_grad_inside_computes_values_whose_derivative_does_not_exist() -> None:
+    with no_grad():
+        assert (Value(0.0) ** 0.5).data == 0.0
+        assert Value(0.0).sqrt().data == 0.0
+        assert (Value(-8.0) ** Value(2.0)).data == 64.0  # ∂/∂exponent needs log(-8)
+    with pytest.raises(ZeroDivisionError, match=r"0.0 \*\* 0.5"):
+        Value(0.0) ** 0.5  # outside, the derivative is needed
+    with pytest.raises(ValueError, match="exponent"):
+        Value(-8.0) ** Value(2.0)
+
+
+def test_a_paused_stepping_pass_stops_when_another_pass_runs_on_its_graph() -> None:
+    x = Value(3.0, "x")
+    y = x * x + x
+    first = y.backward_steps()
+    next(first)
+    y.backward()  # another pass over the same graph while the first is paused
+    with pytest.raises(BackwardConflict, match="another backward pass"):
+        list(first)
+    assert x.grad == 7.0  # 2x + 1 from the pass that ran: the paused one's share was set back
+
+
+def test_two_stepping_passes_in_turn_cannot_mix_their_grads() -> None:
+    x = Value(3.0, "x")
+    y = x * x
+    one, two = backward_pass(y), backward_pass(y)
+    next(one)
+    next(two)  # the second pass starts over the first's nodes
+    with pytest.raises(BackwardConflict):
+        next(one)
+    assert list(two)[-1] is x  # the second one runs to the end
+    assert x.grad == 6.0  # 2x, once
+
+
+def test_passes_over_unrelated_graphs_do_not_conflict() -> None:
+    a, b = Value(2.0), Value(5.0)
+    stepping = backward_pass(a * a)
+    next(stepping)
+    (b * b).backward()
+    list(stepping)
+    assert (a.grad, b.grad) == (4.0, 10.0)
