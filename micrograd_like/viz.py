@@ -405,10 +405,20 @@ def render_bytes(graph: graphviz.Digraph, format: str) -> bytes:
 _FD2_LOCK = threading.Lock()  # one draw at a time borrows file descriptor 2
 
 
-def save_graph(root: Value, path: str | Path, **draw_dot_options: Any) -> Path:
+def save_graph(root: Value, path: str | os.PathLike[str], **draw_dot_options: Any) -> Path:
     """Draw the graph of `root` and write it to `path` atomically; the suffix picks the format
-    (.svg .png .pdf, or .dot for the DOT text). Returns the path."""
+    (.svg .png .pdf, or .dot for the DOT text). Returns the path. The path and the options are
+    checked before any drawing."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"save_graph: path must be a str or a Path, got {type(path).__name__}: {path!r}"
+        )
     target = Path(path)
+    if not target.parent.is_dir():
+        raise FileNotFoundError(
+            f"save_graph: cannot write {str(target)!r}: the folder {str(target.parent)!r} does "
+            "not exist"
+        )
     file_format = SUFFIX_FORMATS.get(target.suffix.lower())
     if file_format is None:
         raise ValueError(

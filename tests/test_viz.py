@@ -446,3 +446,16 @@ def test_notebook_display_is_svg_even_without_dot(
     svg = bundle["image/svg+xml"]
     assert isinstance(svg, str)
     assert "data 0.8" in svg
+
+
+def test_save_graph_refuses_a_missing_folder_before_drawing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def no_drawing(*_: object, **__: object) -> None:
+        raise AssertionError("drew before checking the path")
+
+    monkeypatch.setattr("micrograd_like.viz.draw_dot", no_drawing)
+    with pytest.raises(FileNotFoundError, match=r"the folder .* does not exist"):
+        save_graph(neuron(), tmp_path / "nowhere" / "graph.svg")
+    with pytest.raises(TypeError, match="save_graph: path must be a str or a Path, got int: 3"):
+        save_graph(neuron(), 3)  # type: ignore[arg-type]
