@@ -44,5 +44,18 @@ microgpt: $(STAMP)
 graph-picture: $(STAMP)
 	$(BIN)/python scripts/graph_picture.py
 
+.PHONY: notebook notebooks widget-picture
+
+# JupyterLab on the notebooks (root, as in a container, needs --allow-root)
+notebook: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=demos/notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# Run every notebook in a fresh kernel and write it back with its outputs
+notebooks: $(STAMP)
+	$(BIN)/python demos/notebooks/build.py
+
+widget-picture: $(STAMP)
+	WIDGET_PICTURE=docs/widget_jupyterlab.png $(BIN)/python -m pytest tests/test_jupyterlab.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache demos/output

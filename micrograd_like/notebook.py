@@ -1,0 +1,84 @@
+"""The backward pass, stepped through inside a notebook (JupyterLab 4, Notebook 7, VS Code).
+
+`BackpropWidget(root)` is the stepping page of `save_backprop_html` as a notebook output: the
+same script and stylesheet (`micrograd_like/page/page.js` and `page.css`), mounted by the same
+`mountBackprop(el, data)` on the same data (`page.backprop_data`). One front-end, two hosts.
+The widget is an anywidget, the `notebook` extra: `python -m pip install anywidget`.
+
+    >>> from micrograd_like.notebook import show_backprop
+    >>> show_backprop(cost)          # the last line of a cell: Next, Previous, Play, the keys
+
+Like every reader it leaves the graph as it found it: the gradients it shows come from one
+fresh backward pass, and every node's `.grad` is put back afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from micrograd_like.engine import Value
+from micrograd_like.page import asset, backprop_data
+
+try:
+    import anywidget
+    import traitlets
+except ImportError:  # the `notebook` extra is missing: say how to get it, in the notebook too
+    raise ModuleNotFoundError(
+        "micrograd_like.notebook needs anywidget (the `notebook` extra), which is not installed "
+        "in this Python: run `%pip install anywidget` in a notebook cell, or "
+        "`python -m pip install anywidget` in this environment, then restart the kernel",
+        name="anywidget",
+    ) from None
+
+# The widget's module: the page's script, then anywidget's entry point calling its one function
+# on the element the notebook gives this output. mountBackprop measures the drawing (where each
+# gradient goes under its box), which only works on screen, and a notebook may render an output
+# before attaching it or inside a hidden tab: so it mounts at the first frame the element shows.
+ENTRY = """
+export default {
+  render({ model, el }) {
+    let frame = 0;
+    const mount = () => {
+      if (!el.isConnected || el.getClientRects().length === 0) {
+        frame = requestAnimationFrame(mount);
+        return;
+      }
+      mountBackprop(el, JSON.parse(model.get("data")));
+    };
+    mount();
+    return () => cancelAnimationFrame(frame);
+  },
+};
+"""
+
+
+class BackpropWidget(anywidget.AnyWidget):
+    """The backward pass of `root`, one node per step: the graph (current node and edges
+    outlined, gradients written in as they arrive), the step's chain-rule lines, the table of
+    nodes and the key. Next / Previous / Start / End / Play, and the arrow keys, Home, End and
+    space while the pointer is over it.
+
+    `draw_options` are `backprop_data`'s (rankdir, number_format, max_nodes). The widget holds
+    a snapshot taken when it is made; make a new one to show a changed graph.
+    """
+
+    _esm = asset("page.js") + ENTRY
+    _css = asset("page.css")
+    data = traitlets.Unicode("{}").tag(sync=True)  # backprop_data(root) as JSON
+
+    def __init__(self, root: Value, **draw_options: Any) -> None:
+        snapshot = backprop_data(root, **draw_options)
+        self._summary = (
+            f"BackpropWidget: the backward pass of {snapshot['root']} in "
+            f"{len(snapshot['steps'])} steps (run the notebook to step through it)"
+        )
+        super().__init__(data=json.dumps(snapshot))
+
+    def __repr__(self) -> str:  # the text/plain a static viewer shows instead of the widget
+        return self._summary
+
+
+def show_backprop(root: Value, **draw_options: Any) -> BackpropWidget:
+    """The stepping widget for `root`: put it last in a cell, or pass it to `display()`."""
+    return BackpropWidget(root, **draw_options)
