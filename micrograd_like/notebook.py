@@ -68,6 +68,11 @@ class BackpropWidget(anywidget.AnyWidget):
     data = traitlets.Unicode("{}").tag(sync=True)  # backprop_data(root) as JSON
 
     def __init__(self, root: Value, **draw_options: Any) -> None:
+        if not isinstance(root, Value):
+            raise TypeError(
+                f"BackpropWidget: root must be a Value (the cost), got {type(root).__name__}: "
+                f"{root!r}"
+            )
         snapshot = backprop_data(root, **draw_options)
         self._summary = (
             f"BackpropWidget: the backward pass of {snapshot['root']} in "

@@ -72,6 +72,13 @@ def test_drawing_options_go_to_the_page_data_and_are_checked() -> None:
         BackpropWidget(cost, rankdir="sideways")
 
 
+def test_a_root_that_is_not_a_value_is_a_type_error_naming_the_widget() -> None:
+    with pytest.raises(
+        TypeError, match=r"BackpropWidget: root must be a Value \(the cost\), got float: 1\.4"
+    ):
+        show_backprop(1.4)  # type: ignore[arg-type]
+
+
 def test_without_anywidget_the_error_gives_an_install_command() -> None:
     hide = "import sys; sys.modules['anywidget'] = None\n"  # as if it were not installed
     run = subprocess.run(
