@@ -19,13 +19,15 @@ from typing import Any
 
 from micrograd_like._io import atomic_write_text
 from micrograd_like.engine import Value
+from micrograd_like.network import NETWORK_MAX_NODES, find_network, network_data
 from micrograd_like.steps import backward_steps
-from micrograd_like.view import GraphView, format_number
+from micrograd_like.view import GraphView, count_nodes, format_number
 from micrograd_like.viz import (
     OP_FILL,
     ROLE_FILLS,
     ROLE_WORDS,
     DrawOptions,
+    GraphTooLarge,
     check_size,
     draw_view,
     render_bytes,
@@ -35,6 +37,17 @@ from micrograd_like.viz import (
 def asset(name: str) -> str:
     """The text of one of the page's files: `page.html`, `page.css` or `page.js`."""
     return resources.files("micrograd_like").joinpath("page").joinpath(name).read_text("utf-8")
+
+
+def script() -> str:
+    """The page's whole script: page.js and the network view (network.js) it opens on for nn
+    networks. The notebook widget loads the same text."""
+    return asset("page.js") + "\n" + asset("network.js")
+
+
+def style() -> str:
+    """The page's whole stylesheet: page.css and network.css."""
+    return asset("page.css") + "\n" + asset("network.css")
 
 
 def backprop_data(
@@ -71,9 +84,18 @@ def _options(caller: str, rankdir: str, number_format: str | None, max_nodes: in
 
 
 def _collect(root: Value, options: DrawOptions) -> dict[str, Any]:
-    check_size(root, options)
+    try:
+        check_size(root, options)
+        too_large = None
+    except GraphTooLarge as error:  # refused, unless it is a network: the network view shows it
+        if count_nodes(root, NETWORK_MAX_NODES) > NETWORK_MAX_NODES:
+            raise
+        too_large = error
     view = GraphView(root)
-    svg = render_bytes(draw_view(view, options), "svg").decode("utf-8")
+    network = find_network(view)
+    if too_large is not None and network is None:
+        raise too_large
+    svg = None if too_large else render_bytes(draw_view(view, options), "svg").decode("utf-8")
     saved = [node.grad for node in view.order]
     try:
         for leaf in view.leaves():
@@ -96,6 +118,8 @@ def _collect(root: Value, options: DrawOptions) -> dict[str, Any]:
             }
             for step in backward_steps(root, view=view)
         ]
+        # read while the grads are this pass's: each neuron's delta is its z's grad
+        network_view = None if network is None else network_data(view, network, options)
     finally:
         for node, grad in zip(view.order, saved, strict=True):
             node.grad = grad
@@ -125,7 +149,9 @@ def _collect(root: Value, options: DrawOptions) -> dict[str, Any]:
     )
     return {
         "root": root_name,
-        "svg": svg[svg.index("<svg") :],
+        "svg": None if svg is None else svg[svg.index("<svg") :],
+        "too_large": None if too_large is None else str(too_large),
+        "network": network_view,
         "nodes": nodes,
         "steps": steps,
         "legend": legend,
@@ -185,6 +211,6 @@ def save_backprop_html(
     # "<" written as a JSON escape, so no "</script>" in a label can end the data block early
     payload = json.dumps(data).replace("<", "\\u003c")
     page = Template(asset("page.html")).substitute(
-        title=html.escape(title), style=asset("page.css"), script=asset("page.js"), data=payload
+        title=html.escape(title), style=style(), script=script(), data=payload
     )
     return atomic_write_text(target, page)

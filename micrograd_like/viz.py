@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -215,6 +215,7 @@ def draw_dot(
     highlight_edges: Iterable[tuple[Value, Value]] = (),
     max_nodes: int = 500,
     legend: bool = False,
+    focus: Value | None = None,
 ) -> Graph:
     """The graph that produced `root` as a Graphviz digraph, inputs before the ops that use them.
 
@@ -233,6 +234,10 @@ def draw_dot(
     `n4_in1`, the edge out of it `n4_out`. The DOT text is the same on every run for the same
     graph. Every argument is checked first; a graph of more than `max_nodes` Values raises
     `GraphTooLarge` before any layout work.
+
+    `focus=node` draws only the paths from `root` down to `node`: the nodes that depend on it
+    (the drawing's counterpart of `explain(root, node)`), so one weight of a large network can
+    be followed; `max_nodes` then counts the nodes drawn.
     """
     options = DrawOptions(
         format,
@@ -244,12 +249,36 @@ def draw_dot(
         max_nodes,
         legend,
     )
-    check_size(root, options)
-    return draw_view(GraphView(root), options)
+    if focus is None:
+        check_size(root, options)
+        return draw_view(GraphView(root), options)
+    if not isinstance(focus, Value):
+        raise TypeError(f"draw_dot: focus must be a Value, got {type(focus).__name__}: {focus!r}")
+    view = GraphView(root)
+    if focus not in view:
+        raise ValueError(f"draw_dot: focus {focus!r} is not in the graph of {view.name(root)}")
+    on_path = {focus}
+    for node in view.order:  # inputs come first: a node depends on focus if an input does
+        if any(each in on_path for each in node.inputs):
+            on_path.add(node)
+    if len(on_path) > options.max_nodes:
+        raise GraphTooLarge(
+            f"draw_dot: {len(on_path):,} nodes lie on the paths from {view.name(root)} to "
+            f"{view.name(focus)}, more than max_nodes={options.max_nodes}; focus on a node "
+            f"closer to the root, or raise the limit with draw_dot(..., max_nodes={len(on_path)})"
+        )
+    return draw_view(view, options, nodes=on_path)
 
 
-def draw_view(view: GraphView, options: DrawOptions) -> Graph:
-    """`draw_dot` for a graph already seen through a `GraphView` (the page draws its own)."""
+def draw_view(
+    view: GraphView, options: DrawOptions, nodes: Collection[Value] | None = None
+) -> Graph:
+    """`draw_dot` for a graph already seen through a `GraphView` (the page draws its own).
+
+    `nodes`: draw only these (with the view's ids and names); a node's op is drawn when one of
+    its inputs is, with the edges from the inputs drawn, so a part of a graph reads as a whole.
+    """
+    drawn = set(view.order) if nodes is None else set(nodes)
     where = options.caller
     marked_nodes = set(options.highlight_nodes)
     for node in marked_nodes:
@@ -271,6 +300,8 @@ def draw_view(view: GraphView, options: DrawOptions) -> Graph:
         edge_attr={"arrowsize": "0.7", "fontname": "Helvetica", "fontsize": "9"},
     )
     for node in view.order:
+        if node not in drawn:
+            continue
         name, role = view.id(node), view.role(node)
         marked = node in marked_nodes
         title = _escape(view.name(node))
@@ -287,7 +318,7 @@ def draw_view(view: GraphView, options: DrawOptions) -> Graph:
             f'BGCOLOR="{ROLE_FILLS[role]}"><TR>{row}</TR></TABLE>'
         )
         graph.node(name, f"<{table}>", id=name, shape="plain", **{"class": f"value {role}"})
-        if node.op:
+        if node.op and any(each in drawn for each in node.inputs):
             op_name = f"{name}_op"
             operands = view.operand_names(node)
             shape: dict[str, str] = {"shape": "ellipse", "style": "filled", "margin": "0.03"}
@@ -305,6 +336,8 @@ def draw_view(view: GraphView, options: DrawOptions) -> Graph:
                 **(HIGHLIGHT_OP if marked else {}),
             )
             for position, source in enumerate(node.inputs):
+                if source not in drawn:
+                    continue
                 attributes = {"id": f"{name}_in{position}", "class": "input"}
                 if (source, node) in marked_edges:
                     attributes.update(HIGHLIGHT_EDGE)

@@ -12,6 +12,12 @@
 "use strict";
 
 function mountBackprop(el, data, options) {
+  // an nn network opens on its network view (network.js), this scalar view one tab away
+  if (data.network && typeof mountTabs === "function") return mountTabs(el, data, options || {});
+  return mountScalar(el, data, options);
+}
+
+function mountScalar(el, data, options) {
   options = options || {};
   el.classList.add("backprop");
   el.tabIndex = 0;
@@ -114,7 +120,7 @@ function mountBackprop(el, data, options) {
     if (!action || !el.isConnected) return;
     const typing = event.target.closest && event.target.closest("input, textarea, select");
     const ours = options.documentKeys || el.contains(document.activeElement) || hovered;
-    if (typing || !ours) return;
+    if (typing || !ours || el.getClientRects().length === 0) return;  // hidden: another tab
     event.preventDefault();
     action();
   });
@@ -126,6 +132,10 @@ function mountBackprop(el, data, options) {
 // The graph: the SVG Graphviz drew (ids from the Python view: box n4, op n4_op, edges n4_in0,
 // n4_in1, n4_out), with each node's gradient written under its box as the steps make it.
 function graphView(box, data, make) {
+  if (data.svg === null) {  // too many nodes to lay out: say so, and how to draw it anyway
+    make("p", "too-large", box, data.too_large);
+    return {show() {}};
+  }
   box.innerHTML = data.svg;
   const svg = box.querySelector("svg");
   const byId = (id) => svg.querySelector('[id="' + id + '"]');
@@ -146,8 +156,10 @@ function graphView(box, data, make) {
     shape.appendChild(text);
     texts[node.id] = text;
   }
+  const tools = typeof graphTools === "function" ? graphTools(box, svg, data, make) : null;
   return {
     show(now) {
+      if (tools) tools.follow(now.current && now.current.node);
       for (const node of data.nodes) {
         const known = node.id in now.grads;
         const kind = now.final.has(node.id) ? "final" : "partial";

@@ -1,0 +1,454 @@
+// The network view, and the tools that let the scalar view scale (zoom, pan, fit, search, focus).
+//
+// mountTabs(el, data, options): for a graph nn built (data.network, from
+// micrograd_like.network.network_data), two tabs: the network as layers of neurons, opened
+// first, and the scalar graph of every node (page.js's mountScalar), mounted the first time it
+// is shown. The network view steps the backward pass one neuron at a time, from the output
+// layer back, each step showing the seeds' formulas with the engine's numbers:
+//   δ_L = dC/da_L ⊙ f'(z_L),  δ_i = (W_{i+1}^T δ_{i+1}) ⊙ f'(z_i),  ∂C/∂W_i = δ_i x_{i−1}^T.
+// Clicking a neuron shows its own scalar graph (the neuron's nodes only); clicking a weight
+// shows explain() for it.
+"use strict";
+
+const NET_SVG = "http://www.w3.org/2000/svg";
+
+function netMake(tag, className, parent, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+function svgMake(tag, attributes, parent, text) {
+  const node = document.createElementNS(NET_SVG, tag);
+  for (const key in attributes) node.setAttribute(key, attributes[key]);
+  if (text !== undefined) node.textContent = text;
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+function mountTabs(el, data, options) {
+  el.classList.add("backprop");
+  el.innerHTML = "";
+  const bar = netMake("div", "tabs", el);
+  const network = netMake("button", "tab tab-network", bar, "Network: layers of neurons");
+  const scalar = netMake("button", "tab tab-scalar", bar,
+                         "Graph: every node (" + data.nodes.length + ")");
+  const networkPane = netMake("div", "pane pane-network", el);
+  const scalarPane = netMake("div", "pane pane-scalar", el);
+  let scalarMounted = false;
+  const net = mountNetwork(networkPane, data, options);
+  function open(which) {
+    network.classList.toggle("active", which === "network");
+    scalar.classList.toggle("active", which === "scalar");
+    networkPane.style.display = which === "network" ? "" : "none";
+    scalarPane.style.display = which === "scalar" ? "" : "none";
+    if (which === "scalar" && !scalarMounted) {  // laid out on first sight: it measures boxes
+      scalarMounted = true;
+      mountScalar(scalarPane, data, options);
+    }
+  }
+  network.addEventListener("click", () => open("network"));
+  scalar.addEventListener("click", () => open("scalar"));
+  open("network");
+  return net;
+}
+
+function mountNetwork(el, data, options) {
+  const net = data.network;
+  el.tabIndex = 0;
+  const controls = netMake("div", "controls", el);
+  const buttons = {
+    first: netMake("button", "first", controls, "\u00AB Start"),
+    prev: netMake("button", "prev", controls, "\u25C0 Previous"),
+    next: netMake("button", "next", controls, "Next \u25B6"),
+    last: netMake("button", "last", controls, "End \u00BB"),
+    play: netMake("button", "play", controls, "Play"),
+  };
+  const status = netMake("span", "status", controls);
+  netMake("p", "note", el,
+          "Each neuron shows z = w\u00B7x + b, its activation a = f(z) and, once the backward " +
+          "pass reaches it, \u03B4 = d" + net.cost.name + "/dz. Edges are weights (blue " +
+          "positive, red negative, thicker larger). Click a neuron for its own graph, a weight " +
+          "for its chain rule. " + data.note);
+  const lines = netMake("pre", "lines net-lines", el);
+  const box = netMake("div", "net-graph", el);
+  const detail = netMake("div", "net-detail", el);
+
+  // layout: columns x_0, layer 1, ..., layer L, the cost
+  const columns = [net.inputs].concat(net.layers);
+  const colWidth = 240, unitWidth = 158, unitHeight = 50, gap = 60, top = 34;
+  const tallest = Math.max.apply(null, columns.map((c) => c.length));
+  const height = top + tallest * gap + 10;
+  const width = (columns.length + 1) * colWidth;
+  const svg = svgMake("svg", {viewBox: "0 0 " + width + " " + height, width: width,
+                              height: height, class: "net-svg"}, box);
+  const position = (column, k) => {
+    const count = column < columns.length ? columns[column].length : 1;
+    return {x: 20 + column * colWidth,
+            y: top + (tallest - count) * gap / 2 + k * gap};
+  };
+  const edgesLayer = svgMake("g", {class: "edges"}, svg);
+  const unitsLayer = svgMake("g", {class: "units"}, svg);
+  for (let c = 0; c < columns.length; c++) {
+    svgMake("text", {x: 20 + c * colWidth + unitWidth / 2, y: 18, "text-anchor": "middle",
+                     class: "column-title"}, svg,
+            c === 0 ? "input x_0" : (c === columns.length - 1 ? "output layer " : "layer ") + c);
+  }
+  svgMake("text", {x: 20 + columns.length * colWidth + unitWidth / 2, y: 18,
+                   "text-anchor": "middle", class: "column-title"}, svg, "cost");
+
+  let largest = 0;
+  for (const layer of net.layers) for (const n of layer) for (const w of n.weights) {
+    largest = Math.max(largest, Math.abs(w.data));
+  }
+  const weightLines = [];  // [layer][neuron] -> list of {line, hit, weight}
+  net.layers.forEach((layer, i) => {
+    weightLines.push(layer.map((n, j) => n.weights.map((w, k) => {
+      const from = position(i, k), to = position(i + 1, j);
+      const coords = {x1: from.x + unitWidth, y1: from.y + unitHeight / 2,
+                      x2: to.x, y2: to.y + unitHeight / 2};
+      const line = svgMake("line", Object.assign({
+        class: "weight " + (w.data >= 0 ? "positive" : "negative"),
+        "stroke-width": (0.4 + 2.6 * Math.abs(w.data) / (largest || 1)).toFixed(2),
+      }, coords), edgesLayer);
+      const hit = svgMake("line", Object.assign({class: "weight-hit"}, coords), edgesLayer);
+      svgMake("title", {}, hit, w.name + " = " + w.value);
+      hit.addEventListener("click", () => showWeight(i, j, k));
+      return {line: line, hit: hit, weight: w};
+    })));
+  });
+  const outputs = net.layers[net.layers.length - 1];
+  const costAt = position(columns.length, 0);
+  costAt.y = top + (tallest - 1) * gap / 2;
+  outputs.forEach((n, j) => {
+    const from = position(columns.length - 1, j);
+    svgMake("line", {x1: from.x + unitWidth, y1: from.y + unitHeight / 2, x2: costAt.x,
+                     y2: costAt.y + unitHeight / 2, class: "to-cost"}, edgesLayer);
+  });
+
+  const unit = (at, className, title) => {
+    const g = svgMake("g", {class: "unit " + className,
+                            transform: "translate(" + at.x + "," + at.y + ")"}, unitsLayer);
+    svgMake("rect", {width: unitWidth, height: unitHeight, rx: 8}, g);
+    svgMake("text", {x: 8, y: 15, class: "unit-title"}, g, title);
+    return g;
+  };
+  net.inputs.forEach((x, k) => {
+    const g = unit(position(0, k), "input", x.name);
+    svgMake("text", {x: 8, y: 32}, g, "x = " + x.value);
+  });
+  const deltaTexts = [], units = [];
+  net.layers.forEach((layer, i) => {
+    deltaTexts.push([]);
+    units.push([]);
+    layer.forEach((n, j) => {
+      const g = unit(position(i + 1, j), "neuron", n.name + "  " + n.activation);
+      svgMake("text", {x: 8, y: 30}, g, "z " + n.z + "   a " + n.a);
+      deltaTexts[i].push(svgMake("text", {x: 8, y: 45, class: "delta"}, g, ""));
+      units[i].push(g);
+      g.dataset.neuron = n.name;
+      g.addEventListener("click", () => showNeuron(i, j));
+    });
+  });
+  const costUnit = unit(costAt, "cost", net.cost.name);
+  svgMake("text", {x: 8, y: 32}, costUnit, net.cost.name + " = " + net.cost.value);
+
+  // the steps: one per neuron, output layer first; order[layer][neuron] = its step number
+  const order = net.layers.map((layer) => layer.map(() => 0));
+  net.steps.forEach((s, k) => { order[s.layer - 1][s.index - 1] = k + 1; });
+  const total = net.steps.length;
+  let step = 0, timer = null;
+
+  function show() {
+    const current = step > 0 ? net.steps[step - 1] : null;
+    net.layers.forEach((layer, i) => layer.forEach((n, j) => {
+      const known = order[i][j] <= step;
+      deltaTexts[i][j].textContent = known ? "\u03B4 " + n.delta : "\u03B4 \u2026";
+      deltaTexts[i][j].classList.toggle("final", known);
+      units[i][j].classList.toggle("known", known);
+      units[i][j].classList.toggle("current", order[i][j] === step);
+      weightLines[i][j].forEach((e) => e.line.classList.toggle("current", order[i][j] === step));
+    }));
+    // the deltas of the layer above that this step reads (W^T δ): outlined in orange
+    for (const marked of svg.querySelectorAll(".reading")) marked.classList.remove("reading");
+    if (current !== null && current.layer < net.layers.length) {
+      weightLines[current.layer].forEach((edges, j) => {
+        edges[current.index - 1].line.classList.add("reading");
+        units[current.layer][j].classList.add("reading");
+      });
+    }
+    if (current === null) {
+      status.textContent = "Forward pass: z and a of every neuron (" + total +
+        " backward steps to go, one per neuron)";
+      lines.textContent = "Press Next or the right arrow: the backward pass starts at the " +
+        "output layer, where \u03B4_L = d" + net.cost.name + "/da_L \u2299 f'(z_L), and moves " +
+        "back one layer at a time: \u03B4_i = (W_{i+1}^T \u03B4_{i+1}) \u2299 f'(z_i), " +
+        "\u2202C/\u2202W_i = \u03B4_i x_{i\u22121}^T, \u2202C/\u2202b_i = \u03B4_i.";
+    } else {
+      status.textContent = "Step " + step + " of " + total + ": layer " + current.layer +
+        ", neuron " + current.index;
+      lines.textContent = current.text;
+      const b = units[current.layer - 1][current.index - 1].getBoundingClientRect();
+      const frame = box.getBoundingClientRect();
+      if (b.top < frame.top || b.bottom > frame.bottom) {  // keep the current neuron in view
+        box.scrollTop += b.top - frame.top - frame.height / 2 + b.height / 2;
+      }
+    }
+  }
+
+  function go(to) {
+    step = Math.max(0, Math.min(total, to));
+    show();
+  }
+
+  function togglePlay() {
+    if (timer !== null) {
+      clearInterval(timer);
+      timer = null;
+      buttons.play.textContent = "Play";
+      return;
+    }
+    if (step === total) go(0);
+    buttons.play.textContent = "Pause";
+    timer = setInterval(() => {
+      go(step + 1);
+      if (step === total) togglePlay();
+    }, 1200);
+  }
+
+  function showWeight(i, j, k) {
+    const w = net.layers[i][j].weights[k];
+    const known = order[i][j] <= step;
+    detail.innerHTML = "";
+    netMake("h3", "", detail, w.name + " = " + w.value + ", d" + net.cost.name + "/d" + w.name +
+            " = " + (known ? w.grad : "\u2026 (its neuron's step has not come yet)"));
+    netMake("pre", "explain", detail, w.explain);
+  }
+
+  function showNeuron(i, j) {
+    const n = net.layers[i][j];
+    detail.innerHTML = "";
+    netMake("h3", "", detail, n.name + ": its own graph (" + n.activation + "), z = " + n.z +
+            ", a = " + n.a + ", \u03B4 = d" + net.cost.name + "/dz = " + n.delta);
+    const inner = netMake("div", "neuron-graph", detail);
+    mountScalar(inner, neuronData(data, n), {});
+  }
+
+  buttons.first.addEventListener("click", () => go(0));
+  buttons.prev.addEventListener("click", () => go(step - 1));
+  buttons.next.addEventListener("click", () => go(step + 1));
+  buttons.last.addEventListener("click", () => go(total));
+  buttons.play.addEventListener("click", togglePlay);
+  let hovered = false;
+  el.addEventListener("mouseenter", () => { hovered = true; });
+  el.addEventListener("mouseleave", () => { hovered = false; });
+  const keys = {ArrowRight: () => go(step + 1), ArrowLeft: () => go(step - 1),
+                Home: () => go(0), End: () => go(total), " ": togglePlay};
+  document.addEventListener("keydown", (event) => {
+    const action = keys[event.key];
+    if (!action || !el.isConnected || el.getClientRects().length === 0) return;
+    const typing = event.target.closest && event.target.closest("input, textarea, select");
+    const inner = event.target.closest && event.target.closest(".neuron-graph");
+    const ours = options.documentKeys || el.contains(document.activeElement) || hovered;
+    if (typing || inner || !ours) return;
+    event.preventDefault();
+    action();
+  });
+  show();
+  return {go: go, showNeuron: showNeuron, showWeight: showWeight};
+}
+
+// One neuron's part of the scalar data: its nodes, drawn by Python (network.neuron_svg), and
+// the steps of the same backward pass that belong to them.
+function neuronData(data, n) {
+  const own = new Set(n.nodes.concat(n.inputs));
+  const steps = data.steps.filter((s) => own.has(s.node)).map((s) => Object.assign({}, s, {
+    shares: s.shares.filter((share) => own.has(share.input)),
+  }));
+  return {
+    root: data.root,
+    svg: n.svg,
+    too_large: null,
+    nodes: data.nodes.filter((node) => own.has(node.id)),
+    steps: steps,
+    legend: data.legend,
+    note: "The steps of " + n.name + "'s nodes in the backward pass of " + data.root +
+      " (its inputs are the previous layer's activations).",
+  };
+}
+
+// Zoom, pan, fit, search and focus for a Graphviz drawing in `box`. The drawing keeps its
+// natural size (one SVG unit a pixel at zoom 1) inside a frame of fixed height; the wheel or
+// the buttons zoom around a point, dragging pans, Fit shows it whole. Search finds a node by
+// name; Focus shows only the paths from the root down to the chosen node (the drawing's
+// counterpart of explain()). follow(id) brings the current node into view while stepping.
+function graphTools(box, svg, data, make) {
+  box.classList.add("zoomable");
+  const bar = document.createElement("div");
+  bar.className = "graph-tools";
+  box.parentNode.insertBefore(bar, box);
+  const button = (text, title) => {
+    const b = make("button", "", bar, text);
+    b.title = title;
+    return b;
+  };
+  const zoomIn = button("+", "zoom in (or the mouse wheel)");
+  const zoomOut = button("\u2212", "zoom out");
+  const fit = button("Fit", "the whole graph in the window");
+  const actual = button("1:1", "natural size");
+  const search = make("input", "search", bar);
+  search.placeholder = "find a node by name";
+  search.setAttribute("list", "");
+  const focus = button("Focus", "show only the paths from the root to the found node");
+  const all = button("Show all", "show every node again");
+  const found = make("span", "found", bar);
+
+  const full = {x: svg.viewBox.baseVal.x, y: svg.viewBox.baseVal.y,
+                w: svg.viewBox.baseVal.width, h: svg.viewBox.baseVal.height};
+  svg.removeAttribute("width");
+  svg.removeAttribute("height");
+  svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+  let view = Object.assign({}, full);
+  // a small graph gets a frame its own height (plus a margin), a large one 62% of the window
+  box.style.height = Math.min(0.62 * window.innerHeight, full.h + 24) + "px";
+  const apply = () => svg.setAttribute("viewBox", [view.x, view.y, view.w, view.h].join(" "));
+  const frame = () => ({w: box.clientWidth || 800, h: box.clientHeight || 500});
+  function setScale(scale, cx, cy) {  // scale: screen px per svg unit, around (cx, cy)
+    const f = frame();
+    cx = cx === undefined ? view.x + view.w / 2 : cx;
+    cy = cy === undefined ? view.y + view.h / 2 : cy;
+    view.w = f.w / scale;
+    view.h = f.h / scale;
+    view.x = cx - view.w / 2;
+    view.y = cy - view.h / 2;
+    apply();
+  }
+  const scale = () => frame().w / view.w;
+  function fitAll() {
+    const f = frame();
+    const s = Math.min(f.w / full.w, f.h / full.h);
+    setScale(s, full.x + full.w / 2, full.y + full.h / 2);
+  }
+  const center = (id) => {
+    const el = svg.querySelector('[id="' + id + '"]');
+    if (!el) return null;
+    const b = el.getBBox(), m = svg.getScreenCTM().inverse().multiply(el.getScreenCTM());
+    const p = new DOMPoint(b.x + b.width / 2, b.y + b.height / 2).matrixTransform(m);
+    return {x: p.x, y: p.y, el: el};
+  };
+  zoomIn.addEventListener("click", () => setScale(scale() * 1.4));
+  zoomOut.addEventListener("click", () => setScale(scale() / 1.4));
+  fit.addEventListener("click", fitAll);
+  actual.addEventListener("click", () => setScale(1));
+  box.addEventListener("wheel", (event) => {
+    event.preventDefault();
+    const m = svg.getScreenCTM().inverse();
+    const p = new DOMPoint(event.clientX, event.clientY).matrixTransform(m);
+    const factor = event.deltaY < 0 ? 1.2 : 1 / 1.2;
+    const s = scale() * factor;
+    // keep the point under the pointer where it is
+    view.x = p.x - (p.x - view.x) / factor;
+    view.y = p.y - (p.y - view.y) / factor;
+    view.w = frame().w / s;
+    view.h = frame().h / s;
+    apply();
+  }, {passive: false});
+  let drag = null;
+  box.addEventListener("mousedown", (event) => {
+    drag = {x: event.clientX, y: event.clientY, vx: view.x, vy: view.y};
+  });
+  window.addEventListener("mouseup", () => { drag = null; });
+  window.addEventListener("mousemove", (event) => {
+    if (drag === null) return;
+    const s = scale();
+    view.x = drag.vx - (event.clientX - drag.x) / s;
+    view.y = drag.vy - (event.clientY - drag.y) / s;
+    apply();
+  });
+
+  const byName = {};
+  for (const node of data.nodes) byName[node.name.toLowerCase()] = node.id;
+  let chosen = null;
+  function find() {
+    const text = search.value.trim().toLowerCase();
+    for (const marked of svg.querySelectorAll(".searched")) marked.classList.remove("searched");
+    chosen = byName[text] || null;
+    if (chosen === null && text) {
+      const match = data.nodes.find((node) => node.name.toLowerCase().includes(text));
+      chosen = match ? match.id : null;
+    }
+    if (chosen === null) {
+      found.textContent = text ? "no node called " + search.value : "";
+      return;
+    }
+    const node = data.nodes.find((each) => each.id === chosen);
+    found.textContent = node.name + " (" + node.role + ", data " + node.data + ")";
+    const at = center(chosen);
+    at.el.classList.add("searched");
+    setScale(Math.max(scale(), 1), at.x, at.y);
+  }
+  search.addEventListener("change", find);
+  search.addEventListener("keydown", (event) => { if (event.key === "Enter") find(); });
+
+  // inputs of each node, from the steps' shares: the graph's edges
+  const inputs = {};
+  for (const s of data.steps) inputs[s.node] = s.shares.map((share) => share.input);
+  function focusOn(id) {
+    // the nodes on a path from the root down to `id`: those that depend on it
+    const onPath = new Set([id]);
+    for (const node of data.nodes) {  // inputs come first in data.nodes
+      if ((inputs[node.id] || []).some((each) => onPath.has(each))) onPath.add(node.id);
+    }
+    for (const node of data.nodes) {
+      const shown = onPath.has(node.id);
+      for (const part of [node.id, node.id + "_op", node.id + "_out"]) {
+        const el = svg.querySelector('[id="' + part + '"]');
+        if (el) el.style.display = shown ? "" : "none";
+      }
+      (inputs[node.id] || []).forEach((each, position) => {
+        const edge = svg.querySelector('[id="' + node.id + "_in" + position + '"]');
+        if (edge) edge.style.display = shown && onPath.has(each) ? "" : "none";
+      });
+    }
+    box.classList.add("focused");
+    return onPath.size;
+  }
+  focus.addEventListener("click", () => {
+    if (chosen === null) find();
+    if (chosen === null) return;
+    const count = focusOn(chosen);
+    found.textContent = "focus: " + count + " nodes on the paths from " + data.root + " to " +
+      data.nodes.find((each) => each.id === chosen).name;
+  });
+  all.addEventListener("click", () => {
+    for (const el of svg.querySelectorAll("g.node, g.edge")) el.style.display = "";
+    box.classList.remove("focused");
+    found.textContent = "";
+  });
+
+  // start readable: natural size if the whole graph fits, else fit when that keeps the text
+  // at least 60% of its size, else natural size around the root (where the backward pass starts)
+  const f = frame();
+  const fitted = Math.min(f.w / full.w, f.h / full.h);
+  if (fitted >= 0.6) setScale(Math.min(fitted, 1.3), full.x + full.w / 2, full.y + full.h / 2);
+  else {
+    const root = center(data.steps.length ? data.steps[0].node : "");
+    setScale(1, root ? root.x - f.w / 3 : full.x + full.w - f.w / 2, root ? root.y : full.y);
+  }
+  return {
+    follow(id) {  // keep the current node in the window
+      if (!id) return;
+      const at = center(id);
+      if (!at) return;
+      if (at.x < view.x || at.x > view.x + view.w || at.y < view.y || at.y > view.y + view.h) {
+        view.x = at.x - view.w / 2;
+        view.y = at.y - view.h / 2;
+        apply();
+      }
+    },
+    focusOn: focusOn,
+    fit: fitAll,
+  };
+}

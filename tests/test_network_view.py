@@ -1,0 +1,291 @@
+"""The network view: an `nn` network seen as layers of neurons, its backward pass stepped one
+neuron at a time with the seeds' delta formulas. The numbers on the page are checked against an
+independent computation of those formulas on plain floats and lists (no engine), for micrograd's
+demo network MLP(2, [16, 16, 1]) (982 nodes) and the seeds' 3-4-2 sigmoid network."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from demos.seed_342_network import INPUT, TARGET, initial_parameters
+from micrograd_like.engine import Value
+from micrograd_like.network import find_network
+from micrograd_like.nn import MLP
+from micrograd_like.page import backprop_data, save_backprop_html
+from micrograd_like.view import GraphView
+from micrograd_like.viz import draw_dot
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+Matrix = list[list[float]]
+
+
+def demo_network() -> tuple[MLP, Value]:
+    """micrograd's demo network on one example, cost (out - y)^2: 982 nodes."""
+    model = MLP(2, [16, 16, 1], seed=0)
+    out = model([Value(0.5, "x1"), Value(-1.0, "x2")])
+    assert isinstance(out, Value)
+    cost = (out - Value(1.0, "y")) ** 2
+    cost.label = "C"
+    return model, cost
+
+
+def seed_network() -> tuple[MLP, Value]:
+    """The seeds' 3-4-2 sigmoid network with the demo's parameters, E = 1/2 ||x_2 - y||^2."""
+    model = MLP(3, [4, 2], activation="sigmoid", output_activation="sigmoid")
+    params = initial_parameters()
+    for layer, matrix, vector in zip(model.layers, params.weights, params.biases, strict=True):
+        for neuron, row, bias in zip(layer.neurons, matrix, vector, strict=True):
+            for weight, w in zip(neuron.w, row, strict=True):
+                weight.data = w
+            neuron.b.data = bias
+    out = model([Value(x, f"x{k}") for k, x in enumerate(INPUT, 1)])
+    assert isinstance(out, list)
+    cost = 0.5 * sum(((a - y) ** 2 for a, y in zip(out, TARGET, strict=True)), Value(0.0))
+    cost.label = "E"
+    return model, cost
+
+
+# ---- the oracle: the seeds' formulas on plain floats
+
+
+def activate(kind: str, z: float) -> tuple[float, float]:
+    """f(z) and f'(z)."""
+    if kind == "relu":
+        return max(z, 0.0), 1.0 if z > 0 else 0.0
+    if kind == "sigmoid":
+        s = 1 / (1 + math.exp(-z))
+        return s, s * (1 - s)
+    return z, 1.0  # linear
+
+
+def seed_deltas(
+    weights: list[Matrix],
+    biases: list[list[float]],
+    kinds: list[str],
+    x0: list[float],
+    dcost: object,
+) -> list[list[float]]:
+    """delta_L = dC/da_L * f'(z_L); delta_i = (W_{i+1}^T delta_{i+1}) * f'(z_i)."""
+    xs, slopes = [x0], []
+    for matrix, vector, kind in zip(weights, biases, kinds, strict=True):
+        zs = [
+            sum(w * x for w, x in zip(row, xs[-1], strict=True)) + b
+            for row, b in zip(matrix, vector, strict=True)
+        ]
+        pairs = [activate(kind, z) for z in zs]
+        xs.append([a for a, _ in pairs])
+        slopes.append([s for _, s in pairs])
+    assert callable(dcost)
+    deltas = [[g * s for g, s in zip(dcost(xs[-1]), slopes[-1], strict=True)]]
+    for i in range(len(weights) - 2, -1, -1):
+        above, matrix = deltas[0], weights[i + 1]
+        back = [
+            sum(matrix[j][k] * above[j] for j in range(len(above))) for k in range(len(matrix[0]))
+        ]
+        deltas.insert(0, [g * s for g, s in zip(back, slopes[i], strict=True)])
+    return deltas
+
+
+def model_numbers(model: MLP) -> tuple[list[Matrix], list[list[float]], list[str]]:
+    weights = [[[w.data for w in n.w] for n in layer.neurons] for layer in model.layers]
+    biases = [[n.b.data for n in layer.neurons] for layer in model.layers]
+    kinds = [layer.neurons[0].activation for layer in model.layers]
+    return weights, biases, kinds
+
+
+def demo_deltas(model: MLP) -> list[list[float]]:
+    return seed_deltas(*model_numbers(model), [0.5, -1.0], lambda a: [2 * (a[0] - 1.0)])
+
+
+def seed_342_deltas(model: MLP) -> list[list[float]]:
+    return seed_deltas(
+        *model_numbers(model), INPUT, lambda a: [ai - yi for ai, yi in zip(a, TARGET, strict=True)]
+    )
+
+
+def close(shown: str, expected: float) -> bool:
+    return abs(float(shown) - expected) <= 5e-5 + 1e-4 * abs(expected)
+
+
+# ---- Python side
+
+
+def test_an_nn_network_is_recognised_layer_by_layer() -> None:
+    model, cost = demo_network()
+    network = find_network(GraphView(cost))
+    assert network is not None
+    assert [len(layer) for layer in network.layers] == [16, 16, 1]
+    first = network.layers[0][0]
+    assert first.weights == tuple(model.layers[0].neurons[0].w)
+    assert first.activation == "relu" and network.layers[2][0].activation == "linear"
+    assert network.layers[1][3].inputs == tuple(n.a for n in network.layers[0])
+
+
+def test_graphs_that_are_not_one_network_are_not_recognised() -> None:
+    w = Value(0.8, "W")
+    assert find_network(GraphView(w * Value(1.5, "a"))) is None  # no nn labels
+    model = MLP(2, [3, 1], seed=0)
+    batch = [model([1.0, 2.0]), model([0.5, -1.0])]  # the same weights used twice
+    total = sum((out for out in batch if isinstance(out, Value)), Value(0.0))
+    assert find_network(GraphView(total)) is None
+
+
+def test_the_data_holds_the_deltas_of_the_seeds_formulas_and_leaves_grads_alone() -> None:
+    model, cost = seed_network()
+    cost.backward()
+    before = [node.grad for node in cost.topological_order()]
+    data = backprop_data(cost)
+    assert [node.grad for node in cost.topological_order()] == before
+    shown = [[n["delta"] for n in layer] for layer in data["network"]["layers"]]
+    for got, want in zip(shown, seed_342_deltas(model), strict=True):
+        assert all(close(g, w) for g, w in zip(got, want, strict=True)), (got, want)
+    assert [(s["layer"], s["index"]) for s in data["network"]["steps"]] == [
+        (2, 1),
+        (2, 2),
+        (1, 1),
+        (1, 2),
+        (1, 3),
+        (1, 4),
+    ]
+    first_hidden = data["network"]["steps"][2]["text"]
+    assert "δ_1 = (W_2^T δ_2) ⊙ σ'(z_1)" in first_hidden
+    assert "∂E/∂W_1 = δ_1 x_0^T, row 1:" in first_hidden
+
+
+def test_a_large_network_is_drawn_as_a_network_and_its_scalar_drawing_refused_with_advice(
+    tmp_path: Path,
+) -> None:
+    model = MLP(2, [4, 1], seed=0)
+    out = model([Value(0.5, "x1"), Value(-1.0, "x2")])
+    assert isinstance(out, Value)
+    size = len(out.topological_order())
+    data = backprop_data(out, max_nodes=20)
+    assert data["svg"] is None and data["network"] is not None
+    assert f"max_nodes={size})" in data["too_large"]
+    assert backprop_data(out, max_nodes=size)["svg"] is not None  # the advice works
+
+
+def test_draw_dot_focus_draws_only_the_paths_from_the_root_to_the_node() -> None:
+    model, cost = seed_network()
+    weight = model.layers[0].neurons[0].w[0]
+    view = GraphView(cost)
+    source = str(draw_dot(cost, "dot", focus=weight).source)
+    drawn = {node for node in view.order if f"\t{view.id(node)} [" in source}
+    depends: set[Value] = {weight}
+    for node in view.order:
+        if any(each in depends for each in node.inputs):
+            depends.add(node)
+    assert drawn == depends
+    assert model.layers[0].neurons[1].w[0] not in drawn
+
+
+# ---- in a browser
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
+        pytest.skip("Chromium is not installed (.ci/run installs it; CI must not skip)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1366,768",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+    ):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def shown_deltas(driver: WebDriver) -> list[list[str]]:
+    texts = driver.execute_script(
+        "return [...document.querySelectorAll('.pane-network g.unit.neuron')].map("
+        "g => [g.dataset.neuron, g.querySelector('text.delta').textContent]);"
+    )
+    layers: dict[int, list[str]] = {}
+    for name, text in texts:
+        assert text.startswith("δ ")
+        layers.setdefault(int(name[1 : name.index(".")]), []).append(text[2:])
+    return [layers[k] for k in sorted(layers)]
+
+
+def script_errors(driver: WebDriver) -> list[str]:
+    log = driver.get_log("browser")  # type: ignore[attr-defined]  # Chromium's, not WebDriver's
+    return [entry["message"] for entry in log if entry["level"] == "SEVERE"]
+
+
+def check_page(
+    driver: WebDriver, path: Path, cost: Value, weight: Value, deltas: list[list[float]]
+) -> None:
+    driver.get(path.as_uri())
+    assert script_errors(driver) == []
+    pane = driver.find_element(By.CSS_SELECTOR, ".pane-network")
+    assert pane.is_displayed()  # the network view opens first
+    assert all(text == "…" for layer in shown_deltas(driver) for text in layer)
+    pane.find_element(By.CSS_SELECTOR, "button.last").click()
+    for got, want in zip(shown_deltas(driver), deltas, strict=True):
+        assert all(close(g, w) for g, w in zip(got, want, strict=True)), (got, want)
+    driver.find_element(By.CSS_SELECTOR, ".tab-scalar").click()
+    driver.find_element(By.CSS_SELECTOR, ".pane-scalar button.last").click()
+    weight_id = GraphView(cost).id(weight)
+    cell = driver.find_element(By.CSS_SELECTOR, f'.pane-scalar td.grad[data-node="{weight_id}"]')
+    cost.backward()
+    assert close(cell.text, weight.grad)
+    assert script_errors(driver) == []
+
+
+def test_the_demo_network_page_is_written_in_seconds_and_shows_the_seeds_deltas(
+    browser: WebDriver, tmp_path: Path
+) -> None:
+    model, cost = demo_network()
+    assert len(cost.topological_order()) == 982
+    start = time.perf_counter()
+    path = save_backprop_html(cost, tmp_path / "network.html")
+    assert time.perf_counter() - start < 5  # the issue's product requirement: seconds
+    weight = model.layers[0].neurons[0].w[0]
+    assert weight.label == "L1.N1.w1"
+    check_page(browser, path, cost, weight, demo_deltas(model))
+
+
+def test_the_seeds_342_network_page_shows_the_seeds_deltas(
+    browser: WebDriver, tmp_path: Path
+) -> None:
+    model, cost = seed_network()
+    path = save_backprop_html(cost, tmp_path / "network.html")
+    check_page(browser, path, cost, model.layers[0].neurons[0].w[0], seed_342_deltas(model))
+
+
+def test_clicking_a_weight_explains_it_and_a_neuron_opens_its_graph(
+    browser: WebDriver, tmp_path: Path
+) -> None:
+    _, cost = seed_network()
+    browser.get(save_backprop_html(cost, tmp_path / "network.html").as_uri())
+    browser.execute_script(
+        "document.querySelector('.pane-network line.weight-hit')"
+        ".dispatchEvent(new MouseEvent('click'))"
+    )
+    detail = browser.find_element(By.CSS_SELECTOR, ".net-detail").text
+    assert "dE/dL1.N1.w1: 2 paths from E to L1.N1.w1" in detail
+    browser.find_element(By.CSS_SELECTOR, '.pane-network g.unit[data-neuron="L2.N1"]').click()
+    boxes = browser.find_elements(By.CSS_SELECTOR, ".neuron-graph .graph g.node.value")
+    assert len(boxes) == 4 + 1 + 4 + 4 + 1 + 4  # weights, bias, products, sums, a, inputs
+    assert script_errors(browser) == []
