@@ -18,7 +18,7 @@ import json
 from typing import Any
 
 from micrograd_like.engine import Value
-from micrograd_like.page import asset, backprop_data
+from micrograd_like.page import backprop_data, script, style
 
 try:
     import anywidget
@@ -63,8 +63,8 @@ class BackpropWidget(anywidget.AnyWidget):
     a snapshot taken when it is made; make a new one to show a changed graph.
     """
 
-    _esm = asset("page.js") + ENTRY
-    _css = asset("page.css")
+    _esm = script() + ENTRY  # page.js and the network view it opens on for nn networks
+    _css = style()
     data = traitlets.Unicode("{}").tag(sync=True)  # backprop_data(root) as JSON
 
     def __init__(self, root: Value, **draw_options: Any) -> None:

@@ -31,7 +31,8 @@ def test_the_widget_is_the_page_script_and_style_with_the_page_data() -> None:
     widget = BackpropWidget(cost)
     assert widget._esm.startswith(asset("page.js"))
     assert 'mountBackprop(el, JSON.parse(model.get("data")));' in widget._esm
-    assert widget._css == asset("page.css")
+    assert widget._css.startswith(asset("page.css"))
+    assert "function mountTabs(el, data, options)" in widget._esm  # the network view too
     assert json.loads(widget.data) == backprop_data(cost)
 
 
