@@ -1,0 +1,162 @@
+"""Tape: a recorded graph replayed in place gives, bit for bit, the numbers of building the same
+expression again (the independent oracle here is the eager engine on a fresh graph)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from micrograd_like import MLP, Tape, Value, losses
+from micrograd_like.engine import ReplayMismatch
+
+# every op, each fed only values inside its domain (as the engine-property tests do)
+UNARY: dict[str, Callable[[Value], Value]] = {
+    "neg": lambda a: -a,
+    "exp": lambda a: a.tanh().exp(),
+    "log": lambda a: (a * a + 1).log(),
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "relu": Value.relu,
+    "sin": Value.sin,
+    "cos": Value.cos,
+    "sqrt": lambda a: (a * a + 1).sqrt(),
+    "abs": abs,
+    "square": lambda a: a**2,
+    "half power": lambda a: (a * a + 1) ** 0.5,
+}
+BINARY: dict[str, Callable[[Value, Value], Value]] = {
+    "+": Value.__add__,
+    "-": Value.__sub__,
+    "*": Value.__mul__,
+    "/": lambda a, b: a / (b * b + 1),
+    "**": lambda a, b: (a * a + 1) ** b.tanh(),
+    "number mixed in": lambda a, b: 2.0 * a - 1 + b / 4,
+}
+Plan = list[tuple[str, int, int]]
+
+
+def build(plan: Plan, leaves: list[Value]) -> Value:
+    nodes = list(leaves)
+    for op, i, j in plan:
+        a, b = nodes[i % len(nodes)], nodes[j % len(nodes)]
+        nodes.append(UNARY[op](a) if op in UNARY else BINARY[op](a, b))
+    return nodes[-1] if len(nodes) > len(leaves) else nodes[0] * 1.0
+
+
+def snapshot(root: Value) -> list[tuple[float, float, tuple[float, ...]]]:
+    return [(node.data, node.grad, node.local_grads) for node in root.topological_order()]
+
+
+POINT = st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=3, max_size=3)
+PLAN = st.lists(
+    st.tuples(
+        st.sampled_from(sorted(UNARY) + sorted(BINARY)), st.integers(0, 99), st.integers(0, 99)
+    ),
+    min_size=1,
+    max_size=15,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(PLAN, POINT, POINT)
+def test_replay_equals_a_fresh_eager_graph_bit_for_bit(
+    plan: Plan, first: list[float], second: list[float]
+) -> None:
+    leaves = [Value(x) for x in first]
+    tape = Tape(build(plan, leaves))
+    for leaf, x in zip(leaves, second, strict=True):
+        leaf.data = x
+        leaf.grad = 0.0
+    tape.replay(check=True)
+
+    fresh_leaves = [Value(x) for x in second]
+    fresh = build(plan, fresh_leaves)
+    fresh.backward()
+    assert snapshot(tape.root) == snapshot(fresh)
+
+
+def test_leaf_grads_accumulate_across_replays_like_backward() -> None:
+    x = Value(3.0)
+    tape = Tape(x * x)
+    tape.replay()
+    tape.replay()
+    assert x.grad == 12.0  # 2 * 2x, as two backward() calls would leave it
+
+
+def test_relu_picks_its_branch_again_on_every_replay() -> None:
+    x = Value(2.0)
+    tape = Tape((x * 3.0).relu())
+    x.data = -1.0
+    x.grad = 0.0
+    tape.replay()
+    assert (tape.root.data, x.grad) == (0.0, 0.0)
+    x.data = 1.0
+    tape.replay()
+    assert (tape.root.data, x.grad) == (3.0, 3.0)
+
+
+def test_out_of_domain_replay_raises_the_eager_error() -> None:
+    x = Value(2.0)
+    tape = Tape(x.log())
+    x.data = -1.0
+    with pytest.raises(ValueError, match=r"log\(-1.0\): input must be > 0"):
+        tape.replay()
+    inf = Value(1e308)
+    product = Tape(inf * Value(1.0))
+    product.root.inputs[1].data = 0.0
+    inf.data = math.inf
+    with pytest.raises(ValueError, match=r"\(inf \* 0.0\) is not a number"):
+        product.replay()
+
+
+def test_training_with_a_tape_matches_rebuilding_every_step() -> None:
+    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+    ys = [1.0, -1.0, -1.0, 1.0]
+    eager_model, replayed_model = (MLP(3, [4, 4, 1], seed=7) for _ in range(2))
+
+    def cost(model: MLP) -> Value:
+        return losses.mse([model(x) for x in xs], ys)  # type: ignore[misc]
+
+    tape = Tape(cost(replayed_model))
+    for _ in range(5):
+        eager = cost(eager_model)
+        eager_model.zero_grad()
+        eager.backward()
+        replayed_model.zero_grad()
+        tape.replay()
+        assert tape.root.data == eager.data
+        for p, q in zip(eager_model.parameters(), replayed_model.parameters(), strict=True):
+            assert p.grad == q.grad
+            p.data -= 0.05 * p.grad
+            q.data -= 0.05 * q.grad
+
+
+def test_ops_of_your_own_need_their_rule() -> None:
+    def cube(x: Value) -> Value:
+        return Value.from_op("cube", x.data**3, [x], [3 * x.data**2])
+
+    x = Value(2.0)
+    with pytest.raises(ValueError, match=r"rules=\{'cube': your_function\}"):
+        Tape(cube(x))
+    tape = Tape(cube(x), rules={"cube": cube})
+    x.data = 3.0
+    tape.replay(check=True)
+    assert (tape.root.data, x.grad) == (27.0, 27.0)
+
+
+def test_check_mode_finds_a_node_changed_behind_the_tapes_back() -> None:
+    x = Value(2.0)
+    tape = Tape(x.exp() * 2.0)
+    tape.forward()
+    tape.root.inputs[0].data = 0.0  # as if the replay had gone wrong
+    with pytest.raises(ReplayMismatch, match="exp of its inputs gives"):
+        tape.check()
+
+
+def test_tape_refuses_a_non_value() -> None:
+    with pytest.raises(TypeError, match="Tape: root must be a Value, got float"):
+        Tape(3.0)  # type: ignore[arg-type]
