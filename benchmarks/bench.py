@@ -43,17 +43,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # demos/, run a
 from micrograd.engine import Value as MicrogradValue
 from micrograd.nn import MLP as MicrogradMLP
 
-import micrograd_like
 from benchmarks.engines import ClosureValue, TupleValue, topological_order
 from demos.microgpt import GPT, Tokenizer, document_loss, load_names
 from demos.microgpt import Config as GPTConfig
+from micrograd_like import Tape
 from micrograd_like._io import atomic_write_text
 from micrograd_like.datasets import make_moons
 from micrograd_like.engine import Value
 from micrograd_like.nn import MLP, Parameter
 
-# the replayed rows need micrograd_like.Tape; without it (an older checkout) they are left out
-TAPE: Any = getattr(micrograd_like, "Tape", None)
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 SEED = 1337  # micrograd's demo seeds its generators with 1337
@@ -233,7 +231,7 @@ class Replayed:
     ) -> None:
         self.parameters = model.parameters()
         self.cost = moons_cost(scorer(model), self.parameters, Value, points, labels)
-        self.tape = TAPE(self.cost)
+        self.tape = Tape(self.cost)
 
     def step(self, lr: float) -> float:
         """Zero the grads, replay forward and backward, one SGD step; the cost before it."""
@@ -327,17 +325,16 @@ def bench_moons(config: Config, log: Log) -> list[EngineRow]:
     theirs = micrograd_mlp(config.sizes, values)
     ours = micrograd_like_mlp(config.sizes, values)
     score = scorer(ours)
-    replayed = Replayed(micrograd_like_mlp(config.sizes, values), points, labels) if TAPE else None
+    replayed = Replayed(micrograd_like_mlp(config.sizes, values), points, labels)
     plain = PlainMLP(config.sizes, values)
     steps: dict[str, Callable[[float], float]] = {
         MICROGRAD: lambda lr: autograd_step(
             theirs, theirs.parameters(), MicrogradValue, points, labels, lr
         ),
         OURS: lambda lr: autograd_step(score, ours.parameters(), Value, points, labels, lr),
+        REPLAY: replayed.step,
+        PLAIN: lambda lr: plain.step(points, labels, lr),
     }
-    if replayed:
-        steps[REPLAY] = replayed.step
-    steps[PLAIN] = lambda lr: plain.step(points, labels, lr)
     log("moons step: a first, untimed step of each engine (the costs must agree)")
     check_same_cost({name: step(learning_rate(0)) for name, step in steps.items()})
     names = list(steps)
@@ -367,7 +364,7 @@ def bench_moons(config: Config, log: Log) -> list[EngineRow]:
     nodes = {
         MICROGRAD: micrograd_node_count(theirs_cost),
         OURS: len(ours_cost.topological_order()),
-        REPLAY: len(replayed.cost.topological_order()) if replayed else None,
+        REPLAY: len(replayed.tape),
         PLAIN: None,
     }
     del theirs_cost, ours_cost
@@ -380,11 +377,11 @@ def bench_moons(config: Config, log: Log) -> list[EngineRow]:
         OURS: traced_peak(
             lambda: moons_cost(score, ours.parameters(), Value, points, labels).backward()
         ),
-    }  # plain floats build no graph: there is no per-node memory to compare
-    if replayed:  # the graph, its tape and a replay: what keeping a graph for replay costs
-        peaks[REPLAY] = traced_peak(
+        # the graph, its tape and a replay: what keeping a graph for replay costs
+        REPLAY: traced_peak(
             lambda: Replayed(micrograd_like_mlp(config.sizes, values), points, labels).step(0.0)
-        )
+        ),
+    }  # plain floats build no graph: there is no per-node memory to compare
     return [EngineRow(n, statistics.median(times[n]), nodes[n], peaks.get(n)) for n in names]
 
 
@@ -625,20 +622,14 @@ def markdown(
         )
     micrograd, plain = by_name[MICROGRAD].seconds, by_name[PLAIN].seconds
     eager = by_name[OURS].seconds
+    replay = by_name[REPLAY].seconds
     summary = (
-        f"Eager, {OURS} is **{micrograd / eager:.1f}x faster** than {MICROGRAD}; the hand-written "
-        f"plain-float forward and backward of the same network is {eager / plain:.1f}x faster "
-        "than eager."
+        f"Eager, {OURS} is **{micrograd / eager:.1f}x faster** than {MICROGRAD}; replayed, "
+        f"**{micrograd / replay:.1f}x faster** ({eager / replay:.1f}x faster than eager). The "
+        "hand-written plain-float forward and backward of the same network is "
+        f"{eager / plain:.1f}x faster than eager, {replay / plain:.1f}x faster than replayed. "
+        "All engines were checked to give the same cost after all these steps."
     )
-    if REPLAY in by_name:
-        replay = by_name[REPLAY].seconds
-        summary = (
-            f"Eager, {OURS} is **{micrograd / eager:.1f}x faster** than {MICROGRAD}; replayed, "
-            f"**{micrograd / replay:.1f}x faster** ({eager / replay:.1f}x faster than eager). The "
-            "hand-written plain-float forward and backward of the same network is "
-            f"{eager / plain:.1f}x faster than eager, {replay / plain:.1f}x faster than replayed. "
-            "All engines were checked to give the same cost after all these steps."
-        )
     lines += [
         "",
         summary,

@@ -15,10 +15,12 @@ from benchmarks.bench import (
     MICROGRAD,
     OURS,
     PLAIN,
+    REPLAY,
     START,
     TUPLES,
     Config,
     PlainMLP,
+    Replayed,
     autograd_step,
     bench_chain,
     bench_microgpt,
@@ -120,7 +122,18 @@ def test_quick_run_prints_all_tables_on_a_tiny_config() -> None:
     table = run(
         Config(repeats=1, points=6, sizes=(2, 3, 1), chain_lengths=(10, 20)), quiet, TINY, 2
     )
-    for row in (MICROGRAD, OURS, PLAIN, TUPLES, CLOSURES, "| 10 |", "| 20 |", "faster", "CPUs"):
+    for row in (
+        MICROGRAD,
+        OURS,
+        REPLAY,
+        PLAIN,
+        TUPLES,
+        CLOSURES,
+        "| 10 |",
+        "| 20 |",
+        "faster",
+        "CPUs",
+    ):
         assert row in table
 
 
@@ -183,3 +196,16 @@ def test_microgpt_step_rows_count_the_same_graph_for_the_tuple_and_closure_desig
     table = "\n".join(gpt_table(Config(repeats=1), result))
     assert "x faster |" in table
     assert "1 block, width 8, 2 heads, 1,264 weights, reading a 2-letter name" in table
+
+
+def test_replayed_training_follows_eager_training_step_for_step() -> None:
+    sizes, points, labels = (2, 4, 1), POINTS[:10], LABELS[:10]
+    values = initial_parameters(sizes, seed=9)
+    eager, replayed = (
+        micrograd_like_mlp(sizes, values),
+        Replayed(micrograd_like_mlp(sizes, values), points, labels),
+    )
+    for k in range(4):
+        cost = autograd_step(scorer(eager), eager.parameters(), Value, points, labels, 0.3)
+        assert replayed.step(0.3) == cost, k  # the same ops in the same order: bit for bit
+    assert [p.data for p in replayed.parameters] == [p.data for p in eager.parameters()]
