@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench moons digits microgpt graph-picture clean
+.PHONY: demo test lint typecheck unit bench moons digits microgpt graph-picture network-picture clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "micrograd_like needs Python 3.10 or newer; found " + sys.version.split()[0])'
@@ -43,6 +43,9 @@ microgpt: $(STAMP)
 
 graph-picture: $(STAMP)
 	$(BIN)/python scripts/graph_picture.py
+
+network-picture: $(STAMP)
+	$(BIN)/python scripts/network_picture.py
 
 .PHONY: notebook notebooks widget-picture
 

@@ -31,6 +31,10 @@ from micrograd_like.viz import DrawOptions, Graph, draw_view, render_bytes
 NETWORK_MAX_NODES = 20_000
 """The page draws a network of up to this many nodes in its network view, however large
 `max_nodes` (the limit of the scalar drawing) is."""
+EXPLAIN_BUDGET = 1_000_000
+"""explain() reads the whole graph for each weight: the page writes it out for every weight
+while weights x nodes stays under this (micrograd's demo network: 304 x 982), else a weight
+shows its one-line chain rule dC/dw = δ x and how to get explain() in Python."""
 PARAMETER_LABEL = re.compile(r"^L(\d+)\.N(\d+)\.(?:w(\d+)|b)$")
 ACTIVATION_OPS = ("relu", "tanh", "sigmoid")
 # f'(z) as the seeds write it, by activation
@@ -231,6 +235,8 @@ def network_data(view: GraphView, network: Network, options: DrawOptions) -> dic
     scalar view of that neuron, drawn with `options`). Call it while the graph's grads are
     those of one fresh backward pass of the root."""
     root = view.root
+    weights = sum(len(n.weights) for neurons in network.layers for n in neurons)
+    explained = weights * len(view) <= EXPLAIN_BUDGET
     drawings = iter(
         render_svgs(
             [
@@ -270,9 +276,11 @@ def network_data(view: GraphView, network: Network, options: DrawOptions) -> dic
                             "data": w.data,
                             "value": format_number(w.data),
                             "grad": format_number(w.grad),
-                            "explain": _explained(root, w, view),
+                            "explain": _explained(root, w, view)
+                            if explained
+                            else _briefly(root, w, n, x, view, weights),
                         }
-                        for w in n.weights
+                        for w, x in zip(n.weights, n.inputs, strict=True)
                     ],
                 }
                 for n in neurons
@@ -310,6 +318,21 @@ def render_svgs(graphs: list[Graph]) -> list[str]:
 
 def _svg(text: str) -> str:
     return text[text.index("<svg") :]
+
+
+def _briefly(
+    root: Value, weight: Value, neuron: Neuron, x: Value, view: GraphView, weights: int
+) -> str:
+    """A weight's chain rule through its neuron, for networks too large to explain every path
+    of every weight in the page."""
+    cost = view.name(root)
+    return (
+        f"d{cost}/d{weight.label} = ∂z/∂{weight.label} × d{cost}/dz = x × δ = "
+        f"{_n(x.data)} × {_n(neuron.z.grad)} = {format_number(weight.grad)}\n"
+        f"(z is {neuron.name}'s weighted sum, δ its delta. Every path from {cost} to "
+        f"{weight.label} is written out by explain({cost}, {weight.label}) in Python; the page "
+        f"does not hold it for all {weights:,} weights of a network this size.)"
+    )
 
 
 def _explained(root: Value, weight: Value, view: GraphView) -> str:

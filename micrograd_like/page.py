@@ -176,6 +176,11 @@ def save_backprop_html(
     (italic while partial, bold once final) in the graph and in the table, and the step's
     chain-rule lines are shown under the graph. A key explains the colours.
 
+    A network built with `nn` (parameters labelled `L1.N1.w1`, ...) opens on its network view
+    instead (micrograd_like.network): layers of neurons, stepped one neuron at a time with the
+    seeds' delta formulas; the scalar graph is a second tab, drawn while it has at most
+    `max_nodes` nodes and otherwise replaced by the advice to raise the limit.
+
     The gradients are those of one fresh backward pass (see `backprop_data`); every grad of the
     graph is left exactly as it was. Every argument is checked before any work: `title` a
     string, `path` a file in an existing folder, the drawing options as `draw_dot`'s. The file is

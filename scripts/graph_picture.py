@@ -17,7 +17,8 @@ TARGET = Path(__file__).resolve().parent.parent / "docs" / "graph.svg"
 def main() -> None:
     cost = build()
     cost.backward()
-    print(f"wrote {save_graph(cost, TARGET, legend=True)}")
+    # top to bottom: 657 pt wide with the key, readable where a code host shows it 900 px wide
+    print(f"wrote {save_graph(cost, TARGET, rankdir='TB', legend=True)}")
 
 
 if __name__ == "__main__":

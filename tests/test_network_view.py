@@ -17,43 +17,19 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from demos.seed_342_network import INPUT, TARGET, initial_parameters
+from demos.network_page import micrograd_network, seed_network
+from demos.seed_342_network import INPUT, TARGET
+from micrograd_like import network
 from micrograd_like.engine import Value
 from micrograd_like.network import find_network
 from micrograd_like.nn import MLP
 from micrograd_like.page import backprop_data, save_backprop_html
-from micrograd_like.view import GraphView
+from micrograd_like.view import GraphView, format_number
 from micrograd_like.viz import draw_dot
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 Matrix = list[list[float]]
-
-
-def demo_network() -> tuple[MLP, Value]:
-    """micrograd's demo network on one example, cost (out - y)^2: 982 nodes."""
-    model = MLP(2, [16, 16, 1], seed=0)
-    out = model([Value(0.5, "x1"), Value(-1.0, "x2")])
-    assert isinstance(out, Value)
-    cost = (out - Value(1.0, "y")) ** 2
-    cost.label = "C"
-    return model, cost
-
-
-def seed_network() -> tuple[MLP, Value]:
-    """The seeds' 3-4-2 sigmoid network with the demo's parameters, E = 1/2 ||x_2 - y||^2."""
-    model = MLP(3, [4, 2], activation="sigmoid", output_activation="sigmoid")
-    params = initial_parameters()
-    for layer, matrix, vector in zip(model.layers, params.weights, params.biases, strict=True):
-        for neuron, row, bias in zip(layer.neurons, matrix, vector, strict=True):
-            for weight, w in zip(neuron.w, row, strict=True):
-                weight.data = w
-            neuron.b.data = bias
-    out = model([Value(x, f"x{k}") for k, x in enumerate(INPUT, 1)])
-    assert isinstance(out, list)
-    cost = 0.5 * sum(((a - y) ** 2 for a, y in zip(out, TARGET, strict=True)), Value(0.0))
-    cost.label = "E"
-    return model, cost
 
 
 # ---- the oracle: the seeds' formulas on plain floats
@@ -122,7 +98,7 @@ def close(shown: str, expected: float) -> bool:
 
 
 def test_an_nn_network_is_recognised_layer_by_layer() -> None:
-    model, cost = demo_network()
+    model, cost = micrograd_network()
     network = find_network(GraphView(cost))
     assert network is not None
     assert [len(layer) for layer in network.layers] == [16, 16, 1]
@@ -256,7 +232,7 @@ def check_page(
 def test_the_demo_network_page_is_written_in_seconds_and_shows_the_seeds_deltas(
     browser: WebDriver, tmp_path: Path
 ) -> None:
-    model, cost = demo_network()
+    model, cost = micrograd_network()
     assert len(cost.topological_order()) == 982
     start = time.perf_counter()
     path = save_backprop_html(cost, tmp_path / "network.html")
@@ -289,3 +265,53 @@ def test_clicking_a_weight_explains_it_and_a_neuron_opens_its_graph(
     boxes = browser.find_elements(By.CSS_SELECTOR, ".neuron-graph .graph g.node.value")
     assert len(boxes) == 4 + 1 + 4 + 4 + 1 + 4  # weights, bias, products, sums, a, inputs
     assert script_errors(browser) == []
+
+
+def test_past_the_explain_budget_a_weight_shows_its_chain_rule_through_its_neuron(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    model, cost = seed_network()
+    monkeypatch.setattr(network, "EXPLAIN_BUDGET", 0)
+    first = backprop_data(cost)["network"]["layers"][0][0]
+    cost.backward()
+    weight = model.layers[0].neurons[0].w[0]
+    delta = first["delta"]
+    assert first["weights"][0]["explain"].startswith(
+        f"dE/dL1.N1.w1 = ∂z/∂L1.N1.w1 × dE/dz = x × δ = 1.0 × {delta} = "
+        f"{format_number(weight.grad)}"
+    )
+    assert "explain(E, L1.N1.w1)" in first["weights"][0]["explain"]
+
+
+def test_search_and_focus_show_only_the_paths_to_one_node(
+    browser: WebDriver, tmp_path: Path
+) -> None:
+    model, cost = seed_network()
+    browser.get(save_backprop_html(cost, tmp_path / "network.html").as_uri())
+    browser.find_element(By.CSS_SELECTOR, ".tab-scalar").click()
+    tools = browser.find_element(By.CSS_SELECTOR, ".pane-scalar .graph-tools")
+    svg = browser.find_element(By.CSS_SELECTOR, ".pane-scalar .graph svg")
+    width = float(svg.get_dom_attribute("viewBox").split()[2])
+    tools.find_element(By.XPATH, "button[text()='+']").click()
+    assert float(svg.get_dom_attribute("viewBox").split()[2]) < width  # zoomed in
+    tools.find_element(By.CSS_SELECTOR, "input.search").send_keys("L1.N1.w1\n")
+    view = GraphView(cost)
+    weight = model.layers[0].neurons[0].w[0]
+    searched = browser.find_elements(By.CSS_SELECTOR, ".pane-scalar g.searched")
+    assert [g.get_attribute("id") for g in searched] == [view.id(weight)]
+    tools.find_element(By.XPATH, "button[text()='Focus']").click()
+    shown = browser.execute_script(
+        "return [...document.querySelectorAll('.pane-scalar .graph g.node.value')]"
+        ".filter(g => g.style.display !== 'none').map(g => g.id);"
+    )
+    depends: set[Value] = {weight}
+    for node in view.order:
+        if any(each in depends for each in node.inputs):
+            depends.add(node)
+    assert sorted(shown) == sorted(view.id(node) for node in depends)
+    tools.find_element(By.XPATH, "button[text()='Show all']").click()
+    hidden = browser.execute_script(
+        "return [...document.querySelectorAll('.pane-scalar .graph g.node')]"
+        ".filter(g => g.style.display === 'none').length;"
+    )
+    assert hidden == 0

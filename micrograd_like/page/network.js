@@ -78,7 +78,7 @@ function mountNetwork(el, data, options) {
 
   // layout: columns x_0, layer 1, ..., layer L, the cost
   const columns = [net.inputs].concat(net.layers);
-  const colWidth = 240, unitWidth = 158, unitHeight = 50, gap = 60, top = 34;
+  const colWidth = 215, unitWidth = 150, unitHeight = 50, gap = 60, top = 34;
   const tallest = Math.max.apply(null, columns.map((c) => c.length));
   const height = top + tallest * gap + 10;
   const width = (columns.length + 1) * colWidth;
@@ -326,11 +326,19 @@ function graphTools(box, svg, data, make) {
     apply();
   }
   const scale = () => frame().w / view.w;
-  function fitAll() {
+  function fitTo(area) {  // never larger than 1.3 times natural size
     const f = frame();
-    const s = Math.min(f.w / full.w, f.h / full.h);
-    setScale(s, full.x + full.w / 2, full.y + full.h / 2);
+    const s = Math.min(f.w / area.w, f.h / area.h, 1.3);
+    setScale(s, area.x + area.w / 2, area.y + area.h / 2);
   }
+  function shownArea() {  // what is drawn now (hidden nodes have no box), in viewBox units
+    const g = svg.querySelector("g.graph") || svg;
+    const b = g.getBBox(), m = svg.getScreenCTM().inverse().multiply(g.getScreenCTM());
+    const a = new DOMPoint(b.x, b.y).matrixTransform(m);
+    const c = new DOMPoint(b.x + b.width, b.y + b.height).matrixTransform(m);
+    return {x: a.x - 10, y: a.y - 10, w: c.x - a.x + 20, h: c.y - a.y + 20};
+  }
+  const fitAll = () => fitTo(shownArea());
   const center = (id) => {
     const el = svg.querySelector('[id="' + id + '"]');
     if (!el) return null;
@@ -413,6 +421,7 @@ function graphTools(box, svg, data, make) {
       });
     }
     box.classList.add("focused");
+    fitTo(shownArea());
     return onPath.size;
   }
   focus.addEventListener("click", () => {
@@ -426,13 +435,14 @@ function graphTools(box, svg, data, make) {
     for (const el of svg.querySelectorAll("g.node, g.edge")) el.style.display = "";
     box.classList.remove("focused");
     found.textContent = "";
+    fitAll();
   });
 
   // start readable: natural size if the whole graph fits, else fit when that keeps the text
   // at least 60% of its size, else natural size around the root (where the backward pass starts)
   const f = frame();
   const fitted = Math.min(f.w / full.w, f.h / full.h);
-  if (fitted >= 0.6) setScale(Math.min(fitted, 1.3), full.x + full.w / 2, full.y + full.h / 2);
+  if (fitted >= 0.6) fitTo(full);
   else {
     const root = center(data.steps.length ? data.steps[0].node : "");
     setScale(1, root ? root.x - f.w / 3 : full.x + full.w - f.w / 2, root ? root.y : full.y);
