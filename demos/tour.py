@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from demos import (
     backprop_page,
     moons,
+    network_page,
     one_neuron_graph,
     seed_342_network,
     seed_chain_rule,
@@ -27,7 +28,8 @@ from demos.common import output_dir
 
 # The seeds' order: one neuron and its graph, the chain rule, one weight learning, partial
 # derivatives, the cost surface, deeper networks, why hidden layers, softmax; then watching
-# backprop step by step, and micrograd's two-moons classifier trained for real.
+# backprop step by step (one neuron, then whole networks), and micrograd's two-moons
+# classifier trained for real.
 SECTIONS: list[Callable[[], None]] = [
     one_neuron_graph.main,
     seed_chain_rule.main,
@@ -39,6 +41,7 @@ SECTIONS: list[Callable[[], None]] = [
     seed_hidden_layers.main,
     seed_softmax.main,
     backprop_page.main,
+    network_page.main,
     moons.main,
 ]
 
