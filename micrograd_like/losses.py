@@ -47,7 +47,7 @@ def _number(name: str, what: str, x: object) -> float:
     return number
 
 
-def _numbers(name: str, what: str, xs: Sequence[float]) -> list[float]:
+def _numbers(name: str, what: str, xs: object) -> list[float]:
     return [_number(name, f"{what}[{i}]", x) for i, x in enumerate(_items(name, what, xs))]
 
 
@@ -165,13 +165,17 @@ def softmax(logits: Sequence[Value | float]) -> list[Value]:
     return [e / total for e in exps]
 
 
-def cross_entropy(logits: Sequence[Value | float], target: int | Sequence[float]) -> Value:
+def cross_entropy(logits: Sequence[Value | float], target: int | Sequence[Value | float]) -> Value:
     """-sum_k y_k log p_k with p = softmax(logits): the cost of a classifier's scores.
 
     `target` is the index of the right class or a list of class probabilities (one-hot or
-    soft) that sums to 1. Computed through log-sum-exp, log sum_j e^(z_j) = m + log sum_j
+    soft) that sums to 1. Probabilities given as Values (leaves a `Tape` refills with each
+    example's one-hot label) keep a term for every class, so the right class is not built
+    into the graph's shape. Computed through log-sum-exp, log sum_j e^(z_j) = m + log sum_j
     e^(z_j - m), so -log p_k = lse - z_k never takes the log of an underflowed 0 and logits of
-    +-1000 are fine. Its gradient is d cost / d z_k = p_k - y_k.
+    +-1000 are fine. Its gradient is d cost / d z_k = p_k - y_k. The shift m is a constant
+    of the graph: a `Tape` replays with the m of the logits it was built from, which gives the
+    same cost and gradient up to rounding in the last bits.
     """
     name = "cross_entropy"
     zs = _values(name, "logits", logits)
@@ -188,8 +192,12 @@ def cross_entropy(logits: Sequence[Value | float], target: int | Sequence[float]
             f"{name}: target must be a class index (an int) or a list of class probabilities, "
             f"got {type(target).__name__}: {target!r}"
         )
-    ys = _numbers(name, "target", target)
+    items = _items(name, "target", target)
+    ys = _numbers(name, "target", [y.data if isinstance(y, Value) else y for y in items])
     _same_length(name, "logits", len(zs), "target", len(ys))
     if min(ys) < 0 or abs(math.fsum(ys) - 1.0) > 1e-9:
         raise ValueError(f"{name}: target must be probabilities >= 0 that sum to 1, got {ys!r}")
+    if any(isinstance(y, Value) for y in items):  # every term stays: see the docstring
+        weights = [y if isinstance(y, Value) else v for y, v in zip(items, ys, strict=True)]
+        return _total([y * (lse - z) for z, y in zip(zs, weights, strict=True)])
     return _total([y * (lse - z) for z, y in zip(zs, ys, strict=True) if y != 0.0])

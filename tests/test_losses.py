@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from micrograd_like.engine import Value
+from micrograd_like.engine import Tape, Value
 from micrograd_like.losses import (
     binary_cross_entropy,
     cross_entropy,
@@ -189,6 +189,23 @@ def test_cross_entropy_of_extreme_logits_is_exact() -> None:
     assert cost.data == 2000.0
     assert [z.grad for z in logits] == [1.0, -1.0]
     assert cross_entropy([1000.0, -1000.0], 0).data == 0.0
+
+
+def test_cross_entropy_with_target_leaves_can_be_replayed_for_another_class() -> None:
+    logits = [Value(z) for z in (1.0, -2.0, 0.5)]
+    target = [Value(1.0), Value(0.0), Value(0.0)]  # leaves: class 0 now, refilled below
+    cost = cross_entropy(logits, target)
+    assert cost.data == cross_entropy([1.0, -2.0, 0.5], 0).data
+    tape = Tape(cost)
+    for leaf, y in zip(target, (0.0, 0.0, 1.0), strict=True):  # now the right class is 2
+        leaf.data = y
+    tape.replay()
+    exps = [math.exp(z.data) for z in logits]
+    p = [e / sum(exps) for e in exps]
+    assert cost.data == cross_entropy([1.0, -2.0, 0.5], 2).data
+    assert [z.grad for z in logits] == pytest.approx([p[0], p[1], p[2] - 1.0], abs=1e-12)
+    with pytest.raises(ValueError, match="sum to 1"):
+        cross_entropy(logits, [Value(0.5), Value(0.0), Value(0.0)])
 
 
 def test_cross_entropy_rejects_a_bad_target() -> None:
