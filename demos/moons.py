@@ -4,12 +4,23 @@
 L2 penalty on every parameter, weights and biases alike as in micrograd, 1e-4 * sum(p^2); plain
 gradient descent with a learning rate that decays linearly from 1.0 towards 0.1. At the end it
 draws the decision boundary and the cost and accuracy curves, and prints where the pictures went.
+
+The graph of a step has the same shape at every step (the same points, only the weights
+change), so by default it is built once and replayed: a `Tape` recomputes every node in place
+from the current weights and runs the backward pass, several times faster than building the
+graph again, with the same costs bit for bit (tests/test_moons_demo.py checks it).
+`--eager` builds the graph anew at every step, as micrograd does, to compare.
+
+    python demos/moons.py            # replayed with a Tape
+    python demos/moons.py --eager    # the graph built again at every step
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from matplotlib.figure import Figure
 
 from demos.common import Progress, output_dir, save_png
-from micrograd_like import MLP, Value, losses, no_grad, optim
+from micrograd_like import MLP, Tape, Value, losses, no_grad, optim
 from micrograd_like.datasets import make_moons
 
 SEED = 1  # data and weights: 100% training accuracy at the end (measured; first at step 29)
@@ -36,6 +47,7 @@ class MoonsResult:
     points: list[tuple[float, float]]
     labels: list[int]
     wall_time: float  # seconds spent training
+    replayed: bool  # True: one graph built at step 1 and replayed by a Tape; False: eager
 
 
 def score(model: MLP, point: tuple[float, float]) -> Value:
@@ -55,8 +67,14 @@ def accuracy(outputs: list[Value], labels: list[int]) -> float:
     return right / len(labels)
 
 
-def train(steps: int = 100, seed: int = SEED, progress: bool = True) -> MoonsResult:
-    """Train micrograd's moons network for `steps` full-batch steps and return the curves."""
+def train(
+    steps: int = 100, seed: int = SEED, progress: bool = True, *, replay: bool = True
+) -> MoonsResult:
+    """Train micrograd's moons network for `steps` full-batch steps and return the curves.
+
+    `replay=True` builds the step's graph once and replays it with a `Tape` at every step;
+    `replay=False` builds it again at every step. Both give the same numbers bit for bit.
+    """
     points, labels = make_moons(100, noise=0.1, seed=seed)
     model = MLP(2, [16, 16, 1], seed=seed)
     params = model.parameters()
@@ -64,12 +82,19 @@ def train(steps: int = 100, seed: int = SEED, progress: bool = True) -> MoonsRes
     bar = Progress(steps, "moons") if progress else None
     costs: list[float] = []
     accuracies: list[float] = []
+    tape: Tape | None = None
     start = time.perf_counter()
     for k in range(steps):
-        outputs = scores(model, points)
-        cost = losses.hinge(outputs, labels) + L2 * sum(p * p for p in params)  # weights and biases
+        if tape is None:  # every step when eager, only the first when replayed
+            outputs = scores(model, points)
+            cost = losses.hinge(outputs, labels) + L2 * sum(p * p for p in params)
+            if replay:
+                tape = Tape(cost)
         optimizer.zero_grad()
-        cost.backward()
+        if tape is None:
+            cost.backward()
+        else:  # outputs and cost are nodes of the tape: replay rewrites their data in place
+            tape.replay()
         optimizer.step()
         costs.append(cost.data)
         accuracies.append(accuracy(outputs, labels))
@@ -78,7 +103,7 @@ def train(steps: int = 100, seed: int = SEED, progress: bool = True) -> MoonsRes
     wall_time = time.perf_counter() - start
     with no_grad():
         final = accuracy(scores(model, points), labels)
-    return MoonsResult(costs, accuracies, final, model, points, labels, wall_time)
+    return MoonsResult(costs, accuracies, final, model, points, labels, wall_time, replay)
 
 
 def draw(result: MoonsResult, folder: Path, grid: int = 60) -> list[Path]:
@@ -112,11 +137,21 @@ def draw(result: MoonsResult, folder: Path, grid: int = 60) -> list[Path]:
     return [boundary, curves]
 
 
-def main() -> None:
+def main(argv: Sequence[str] = ()) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--eager", action="store_true", help="build the graph again at every step (no Tape)"
+    )
+    args = parser.parse_args(argv)
     print("Two moons: MLP(2, [16, 16, 1]), hinge loss + 1e-4 L2, SGD with lr 1.0 -> 0.1")
-    result = train()
+    result = train(replay=not args.eager)
+    how = (
+        "replayed: the graph built once, then a Tape at every step (same costs as eager)"
+        if result.replayed
+        else "eager: the graph built again at every step"
+    )
     print(
-        f"trained {len(result.losses)} steps in {result.wall_time:.1f} s: "
+        f"trained {len(result.losses)} steps in {result.wall_time:.1f} s, {how}: "
         f"cost {result.losses[-1]:.4f}, training accuracy {result.final_accuracy:.0%}"
     )
     for path in draw(result, output_dir()):
@@ -124,4 +159,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

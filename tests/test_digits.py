@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from demos import digits
-from micrograd_like import MLP
+from micrograd_like import MLP, Value, losses
 
 
 def test_split_is_seeded_held_out_and_scaled_to_0_1() -> None:
@@ -51,11 +51,79 @@ def test_a_small_network_learns_digits_well_above_chance() -> None:
     assert digits.accuracy(digits.predict(model, split.test_images), split.test_labels) > 0.3
 
 
-def test_main_writes_the_sample_and_confusion_pictures(tmp_path: Path) -> None:
+def test_replayed_training_equals_eager_training() -> None:
+    split = digits.load_split(seed=1, subset=80)  # 60 training images: 5 batches of 12
+    models = {replay: MLP(64, [6, 10], init="he", seed=1) for replay in (False, True)}
+    costs = {
+        replay: digits.train(
+            model,
+            split.train_images,
+            split.train_labels,
+            epochs=2,
+            batch_size=12,
+            lr=0.03,
+            replay=replay,
+            show_progress=False,
+        )
+        for replay, model in models.items()
+    }
+    assert costs[True] == pytest.approx(costs[False], rel=1e-12)
+    assert costs[True][-1] < costs[True][0]
+    # equal up to rounding: the tape keeps the cross-entropy's max-shift of the batch it was
+    # built with, which leaves softmax unchanged but not every last bit of it
+    weights = [[p.data for p in model.parameters()] for model in models.values()]
+    assert weights[1] == pytest.approx(weights[0], rel=1e-9, abs=1e-12)
+    assert weights[1] != [p.data for p in MLP(64, [6, 10], init="he", seed=1).parameters()]
+
+
+def test_a_batch_tape_gives_each_batch_its_own_cost_and_gradients() -> None:
+    split = digits.load_split(seed=2, subset=40)
+    model = MLP(64, [5, 10], init="he", seed=2)
+    recorded = digits.BatchTape(model, 3)
+    for start in (0, 3):  # two different batches through the same graph
+        images, labels = (
+            split.train_images[start : start + 3],
+            split.train_labels[start : start + 3],
+        )
+        model.zero_grad()
+        recorded.load(images, labels)
+        recorded.tape.replay()
+        replayed = (recorded.cost.data, [p.grad for p in model.parameters()])
+        model.zero_grad()
+        eager = (
+            sum(
+                (
+                    losses.cross_entropy(digits.logits_of(model, x), y)
+                    for x, y in zip(images, labels, strict=True)
+                ),
+                Value(0.0),
+            )
+            / 3
+        )
+        eager.backward()
+        assert replayed[0] == pytest.approx(eager.data, rel=1e-12)
+        assert replayed[1] == pytest.approx([p.grad for p in model.parameters()], abs=1e-12)
+
+
+def test_main_writes_the_sample_and_confusion_pictures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     digits.main(["--epochs", "1", "--hidden", "4", "--subset", "60", "--output", str(tmp_path)])
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["digits_confusion.png", "digits_predictions.png"]
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in tmp_path.iterdir())
+    assert "(replayed: one Tape; load average" in capsys.readouterr().out
+
+
+def test_main_says_when_it_trains_eagerly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for picture in ("plot_samples", "plot_confusion"):  # drawn by the test above
+        monkeypatch.setattr(digits, picture, lambda *args: tmp_path)
+    digits.main(
+        ["--eager", "--epochs", "1", "--hidden", "2", "--subset", "20", "--output", str(tmp_path)]
+    )
+    assert "(eager: each batch's graph built anew; load average" in capsys.readouterr().out
 
 
 class TrainingStarted(Exception):
