@@ -35,6 +35,9 @@ EXPLAIN_BUDGET = 1_000_000
 """explain() reads the whole graph for each weight: the page writes it out for every weight
 while weights x nodes stays under this (micrograd's demo network: 304 x 982), else a weight
 shows its one-line chain rule dC/dw = δ x and how to get explain() in Python."""
+LISTED_WEIGHTS = 4
+"""A step lists its neuron's weight gradients one per line up to this many inputs, else as one
+vector line (a weight's own line is a click away)."""
 PARAMETER_LABEL = re.compile(r"^L(\d+)\.N(\d+)\.(?:w(\d+)|b)$")
 ACTIVATION_OPS = ("relu", "tanh", "sigmoid")
 # f'(z) as the seeds write it, by activation
@@ -215,11 +218,23 @@ def _step_text(network: Network, neuron: Neuron, view: GraphView) -> str:
         )
     delta = neuron.z.grad
     below = {m.a: f"a({m.name})" for m in network.layers[i - 2]} if i > 1 else {}
-    lines.append(f"∂{d}/∂W_{i} = δ_{i} x_{i - 1}^T, row {neuron.index}:")
-    for weight, x in zip(neuron.weights, neuron.inputs, strict=True):
+    row = f"∂{d}/∂W_{i} = δ_{i} x_{i - 1}^T, row {neuron.index}"
+    pairs = list(zip(neuron.weights, neuron.inputs, strict=True))
+    if len(pairs) <= LISTED_WEIGHTS:  # one line per weight
+        lines.append(f"{row}:")
+        for weight, x in pairs:
+            lines.append(
+                f"  d{d}/d{weight.label} = δ × {below.get(x, view.name(x))} = {_n(delta)} × "
+                f"{_n(x.data)} = {format_number(weight.grad)}"
+            )
+    else:  # a wide layer: the row as vectors, each weight's line a click away
+        (w_first, x_first), (w_last, x_last) = pairs[0], pairs[-1]
+        xs = ", ".join(format_number(x.data) for _, x in pairs)
+        grads = ", ".join(format_number(w.grad) for w, _ in pairs)
         lines.append(
-            f"  d{d}/d{weight.label} = δ × {below.get(x, view.name(x))} = {_n(delta)} × "
-            f"{_n(x.data)} = {format_number(weight.grad)}"
+            f"{row}: d{d}/d{w_first.label} … d{d}/d{w_last.label} = δ × "
+            f"[{below.get(x_first, view.name(x_first))} … "
+            f"{below.get(x_last, view.name(x_last))}] = {_n(delta)} × [{xs}] = [{grads}]"
         )
     lines.append(
         f"∂{d}/∂b_{i} = δ_{i}: d{d}/d{neuron.bias.label} = {format_number(neuron.bias.grad)}"

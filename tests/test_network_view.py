@@ -5,6 +5,7 @@ demo network MLP(2, [16, 16, 1]) (982 nodes) and the seeds' 3-4-2 sigmoid networ
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import time
@@ -315,3 +316,15 @@ def test_search_and_focus_show_only_the_paths_to_one_node(
         ".filter(g => g.style.display === 'none').length;"
     )
     assert hidden == 0
+
+
+def test_the_notebook_widget_carries_the_network_view_of_micrograds_network() -> None:
+    notebook = pytest.importorskip("micrograd_like.notebook")
+    _, cost = micrograd_network()
+    widget = notebook.BackpropWidget(cost)  # 982 nodes: not refused
+    data = json.loads(widget.data)
+    assert len(data["network"]["steps"]) == 16 + 16 + 1
+    assert data["svg"] is None and "max_nodes=982" in data["too_large"]
+    assert "function mountTabs(el, data, options)" in widget._esm
+    wide = data["network"]["steps"][1]["text"]  # layer 2, 16 inputs: the row as one vector line
+    assert "dC/dL2.N1.w1 … dC/dL2.N1.w16 = δ × [a(L1.N1) … a(L1.N16)]" in wide
