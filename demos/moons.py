@@ -7,8 +7,9 @@ draws the decision boundary and the cost and accuracy curves, and prints where t
 
 The graph of a step has the same shape at every step (the same points, only the weights
 change), so by default it is built once and replayed: a `Tape` recomputes every node in place
-from the current weights and runs the backward pass, several times faster than building the
-graph again, with the same costs bit for bit (tests/test_moons_demo.py checks it).
+from the current weights and runs the backward pass, with the same costs bit for bit as
+building the graph again (tests/test_moons_demo.py checks it) and faster: 100 steps in 7.6 s
+against 37.7 s eager (2 shared cores at a load average of 4-5, 2026-11-25).
 `--eager` builds the graph anew at every step, as micrograd does, to compare.
 
     python demos/moons.py            # replayed with a Tape
