@@ -16,6 +16,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from demos.network_page import micrograd_network, seed_network
@@ -328,3 +329,21 @@ def test_the_notebook_widget_carries_the_network_view_of_micrograds_network() ->
     assert "function mountTabs(el, data, options)" in widget._esm
     wide = data["network"]["steps"][1]["text"]  # layer 2, 16 inputs: the row as one vector line
     assert "dC/dL2.N1.w1 … dC/dL2.N1.w16 = δ × [a(L1.N1) … a(L1.N16)]" in wide
+
+
+def test_the_arrow_keys_step_the_network_view_neuron_by_neuron(
+    browser: WebDriver, tmp_path: Path
+) -> None:
+    _, cost = seed_network()
+    browser.get(save_backprop_html(cost, tmp_path / "network.html").as_uri())
+    body = browser.find_element(By.TAG_NAME, "body")
+    for _ in range(3):
+        body.send_keys(Keys.ARROW_RIGHT)
+    status = browser.find_element(By.CSS_SELECTOR, ".pane-network .status")
+    assert status.text == "Step 3 of 6: layer 1, neuron 1"
+    current = browser.find_elements(By.CSS_SELECTOR, ".pane-network g.unit.current")
+    assert [g.get_attribute("data-neuron") for g in current] == ["L1.N1"]
+    scalar_status = browser.find_element(By.CSS_SELECTOR, ".pane-scalar")
+    assert not scalar_status.is_displayed()  # the hidden scalar tab has not moved (not mounted)
+    body.send_keys(Keys.END)
+    assert status.text == "Step 6 of 6: layer 1, neuron 4"

@@ -250,7 +250,8 @@ function mountNetwork(el, data, options) {
     const action = keys[event.key];
     if (!action || !el.isConnected || el.getClientRects().length === 0) return;
     const typing = event.target.closest && event.target.closest("input, textarea, select");
-    const inner = event.target.closest && event.target.closest(".neuron-graph");
+    // a neuron's own graph, under the pointer or holding the focus, takes the keys itself
+    const inner = detail.matches(":hover") || detail.contains(document.activeElement);
     const ours = options.documentKeys || el.contains(document.activeElement) || hovered;
     if (typing || inner || !ours) return;
     event.preventDefault();
