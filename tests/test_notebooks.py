@@ -119,6 +119,8 @@ def test_the_network_trains_with_a_live_picture_then_one_example_is_stepped(
     assert data["root"] == "C"
     assert any(node["name"] == "L1.N1.w1" for node in data["nodes"])  # the whole network
     assert any(float(step["upstream"]) != 0 for step in data["steps"][2:])  # gradient flows
+    assert [x["name"] for x in data["network"]["inputs"]] == ["x1", "x2"]
+    assert len(data["network"]["steps"]) == 6 + 6 + 1  # the network view: one step a neuron
 
 
 def test_the_seeds_lessons_show_their_numbers_and_pictures(executed: dict[str, Any]) -> None:
