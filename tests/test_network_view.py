@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -28,8 +25,7 @@ from micrograd_like.nn import MLP
 from micrograd_like.page import backprop_data, save_backprop_html
 from micrograd_like.view import GraphView, format_number
 from micrograd_like.viz import draw_dot
-
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+from tests.chromium import chromium
 
 Matrix = list[list[float]]
 
@@ -173,25 +169,8 @@ def test_draw_dot_focus_draws_only_the_paths_from_the_root_to_the_node() -> None
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
-        pytest.skip("Chromium is not installed (.ci/run installs it; CI must not skip)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1366,768",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
+    with chromium(tmp_path_factory.mktemp("chromium"), window=(1366, 768)) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def shown_deltas(driver: WebDriver) -> list[list[str]]:
