@@ -98,9 +98,7 @@ def _other_number(data: object, where: str) -> float:
     """The slow path of _as_float: an int, any other real number (numpy, Fraction) or a clear
     error."""
     if isinstance(data, Value):
-        raise TypeError(
-            f"{where}() expects a number, got another Value ({data!r}); use it directly"
-        )
+        raise TypeError(f"{where}: expected a number, got a Value ({data!r}); use it directly")
     if not isinstance(data, Real) or isinstance(data, bool):
         raise TypeError(
             f"{where}: expected a real number (int or float), got {type(data).__name__}: {data!r}"
@@ -368,16 +366,20 @@ class Value:
     # ---- comparisons read the values; == stays identity, so nodes hash by identity
 
     def __lt__(self, other: Value | float) -> bool:
-        return self.data < _compared(other, "<")
+        that = _compared(other)
+        return NotImplemented if that is NotImplemented else self.data < that
 
     def __le__(self, other: Value | float) -> bool:
-        return self.data <= _compared(other, "<=")
+        that = _compared(other)
+        return NotImplemented if that is NotImplemented else self.data <= that
 
     def __gt__(self, other: Value | float) -> bool:
-        return self.data > _compared(other, ">")
+        that = _compared(other)
+        return NotImplemented if that is NotImplemented else self.data > that
 
     def __ge__(self, other: Value | float) -> bool:
-        return self.data >= _compared(other, ">=")
+        that = _compared(other)
+        return NotImplemented if that is NotImplemented else self.data >= that
 
     # ---- ops, in the order the seeds meet them: sums, products, powers, exp/log, activations
 
@@ -636,17 +638,25 @@ class Parameter(Value):
 BUILT_IN_OPS = frozenset(OP_FORMULAS)
 
 
-def _compared(other: object, op: str) -> float:
+def _compared(other: object) -> Any:
+    """What a comparison compares `data` with: another node's data, or the number itself (a
+    float and an int compare exactly, even past the floats' range); NotImplemented lets Python
+    try the other side, then say which types it could not compare."""
     if isinstance(other, Value):
         return other.data
     if isinstance(other, Real) and not isinstance(other, bool):
-        return float(other)
-    raise TypeError(f"'{op}' not supported between Value and {type(other).__name__} ({other!r})")
+        return other
+    return NotImplemented
 
 
 def _register_formula(op: str, arity: int, formula: Sequence[str]) -> None:
     """Record the symbolic derivatives of an op made with `Value.from_op`, for explain()."""
-    if isinstance(formula, str) or not all(isinstance(each, str) for each in formula):
+    if isinstance(formula, str) or not isinstance(formula, Sequence):
+        raise TypeError(
+            f"Value.from_op({op!r}): formula must be a list of strings, one per input, "
+            f"got {formula!r}"
+        )
+    if not all(isinstance(each, str) for each in formula):
         raise TypeError(
             f"Value.from_op({op!r}): formula must be a list of strings, one per input, "
             f"got {formula!r}"
@@ -728,12 +738,18 @@ def _chain_rule(
             if backward_hooks:
                 for hook in backward_hooks:
                     hook(node)
+            if paused is not None and node is order[0]:
+                _release(order, paused)  # every step applied: nothing left to take over
             yield node
     finally:
         if paused is not None:
-            for node in order:
-                if _paused.get(id(node)) is paused:
-                    del _paused[id(node)]
+            _release(order, paused)
+
+
+def _release(order: list[Value], paused: _Pass) -> None:
+    for node in order:
+        if _paused.get(id(node)) is paused:
+            del _paused[id(node)]
 
 
 def _interrupt_paused(order: list[Value], current: _Pass | None) -> None:
@@ -866,6 +882,8 @@ class Tape:
             raise TypeError(f"Tape: root must be a Value, got {type(root).__name__}: {root!r}")
         extra = dict(rules or {})
         for op, rule in extra.items():
+            if op in BUILT_IN_OPS or op.startswith("**"):
+                raise ValueError(f"Tape: {op!r} is a built-in op; rules= is for ops of your own")
             if not callable(rule):
                 raise TypeError(f"Tape: the rule for {op!r} must be a function, got {rule!r}")
         self.root = root
@@ -892,7 +910,18 @@ class Tape:
         return len(self.order)
 
     def forward(self) -> None:
-        """Recompute every node's value and local derivatives from the leaves' data."""
+        """Recompute every node's value and local derivatives from the leaves' data.
+
+        A stepping pass paused over this graph is stopped (its next step raises
+        `BackwardConflict`), as another backward pass would stop it.
+        """
+        if not _modes.recording:
+            raise RuntimeError(
+                "Tape: replaying inside no_grad() would give local derivatives that do not "
+                "exist the value 0; replay outside the no_grad() block"
+            )
+        if _paused:
+            _interrupt_paused(self.order, None)
         for node, kind, a, b, rule in self._plan:
             if kind == _MUL:  # ∂(a*b)/∂a = b, ∂(a*b)/∂b = a
                 x = a.data

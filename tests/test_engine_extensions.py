@@ -102,7 +102,8 @@ def test_comparisons_read_data_and_return_bool() -> None:
     assert 0.5 < a  # noqa: SIM300  # a number on the left: Python asks Value.__gt__
     assert max([a, b]) is b
     assert sorted([b, a]) == [a, b]
-    with pytest.raises(TypeError, match="'<' not supported between Value and str"):
+    assert Value(1.0) < 10**400  # compared exactly, as 1.0 < 10**400 is
+    with pytest.raises(TypeError, match="'<' not supported between instances of 'Value' and 'str'"):
         a < "x"  # type: ignore[operator]  # noqa: B015
 
 

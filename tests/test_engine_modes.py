@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from micrograd_like import Value, no_grad
-from micrograd_like.engine import BackwardConflict, backward_pass, hooks, is_grad_enabled
+from micrograd_like.engine import BackwardConflict, Tape, backward_pass, hooks, is_grad_enabled
 
 
 def square_grad_at(x: float) -> float:
@@ -131,3 +131,25 @@ def test_passes_over_unrelated_graphs_do_not_conflict() -> None:
     (b * b).backward()
     list(stepping)
     assert (a.grad, b.grad) == (4.0, 10.0)
+
+
+def test_a_stepping_pass_that_applied_every_step_is_not_taken_back() -> None:
+    w, x = Value(3.0), Value(2.0)
+    first = w * x
+    steps = backward_pass(first)
+    for _ in range(len(first.topological_order())):
+        next(steps)  # every step applied, the generator not yet exhausted
+    (w * 5.0).backward()
+    assert w.grad == 7.0  # 2 from the finished pass + 5: leaf grads accumulate
+
+
+def test_a_replay_stops_a_stepping_pass_paused_over_its_graph() -> None:
+    w, x = Value(3.0), Value(2.0)
+    cost = (w * x) * (w + x)
+    tape = Tape(cost)
+    steps = backward_pass(cost)
+    next(steps)
+    w.data = 10.0
+    tape.forward()
+    with pytest.raises(BackwardConflict):
+        list(steps)

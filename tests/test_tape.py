@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd_like import MLP, Tape, Value, losses
+from micrograd_like import MLP, Tape, Value, losses, no_grad
 from micrograd_like.engine import ReplayMismatch
 
 # every op, each fed only values inside its domain (as the engine-property tests do)
@@ -160,3 +160,16 @@ def test_check_mode_finds_a_node_changed_behind_the_tapes_back() -> None:
 def test_tape_refuses_a_non_value() -> None:
     with pytest.raises(TypeError, match="Tape: root must be a Value, got float"):
         Tape(3.0)  # type: ignore[arg-type]
+
+
+def test_replay_inside_no_grad_is_refused() -> None:
+    x = Value(4.0)
+    tape = Tape((x - 3.0).sqrt() + x)
+    x.data = 3.0
+    with no_grad(), pytest.raises(RuntimeError, match="inside no_grad"):
+        tape.replay()
+
+
+def test_rules_cannot_replace_a_built_in_op() -> None:
+    with pytest.raises(ValueError, match="'exp' is a built-in op"):
+        Tape(Value(1.0).exp(), rules={"exp": lambda a: a * 0 + 42})
