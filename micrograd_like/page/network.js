@@ -59,13 +59,9 @@ function mountNetwork(el, data, options) {
   const net = data.network;
   el.tabIndex = 0;
   const controls = netMake("div", "controls", el);
-  const buttons = {
-    first: netMake("button", "first", controls, "\u00AB Start"),
-    prev: netMake("button", "prev", controls, "\u25C0 Previous"),
-    next: netMake("button", "next", controls, "Next \u25B6"),
-    last: netMake("button", "last", controls, "End \u00BB"),
-    play: netMake("button", "play", controls, "Play"),
-  };
+  // a neuron's own graph, under the pointer or holding the focus, takes the keys itself
+  const inner = () => detail.matches(":hover") || detail.contains(document.activeElement);
+  const stepper = stepControls(el, controls, net.steps.length, show, options, 1200, inner);
   const status = netMake("span", "status", controls);
   netMake("p", "note", el,
           "Each neuron shows z = w\u00B7x + b, its activation a = f(z) and, once the backward " +
@@ -159,9 +155,10 @@ function mountNetwork(el, data, options) {
   const order = net.layers.map((layer) => layer.map(() => 0));
   net.steps.forEach((s, k) => { order[s.layer - 1][s.index - 1] = k + 1; });
   const total = net.steps.length;
-  let step = 0, timer = null;
+  let step = 0;
 
-  function show() {
+  function show(to) {
+    step = to;
     const current = step > 0 ? net.steps[step - 1] : null;
     net.layers.forEach((layer, i) => layer.forEach((n, j) => {
       const known = order[i][j] <= step;
@@ -198,26 +195,6 @@ function mountNetwork(el, data, options) {
     }
   }
 
-  function go(to) {
-    step = Math.max(0, Math.min(total, to));
-    show();
-  }
-
-  function togglePlay() {
-    if (timer !== null) {
-      clearInterval(timer);
-      timer = null;
-      buttons.play.textContent = "Play";
-      return;
-    }
-    if (step === total) go(0);
-    buttons.play.textContent = "Pause";
-    timer = setInterval(() => {
-      go(step + 1);
-      if (step === total) togglePlay();
-    }, 1200);
-  }
-
   function showWeight(i, j, k) {
     const w = net.layers[i][j].weights[k];
     const known = order[i][j] <= step;
@@ -236,29 +213,8 @@ function mountNetwork(el, data, options) {
     mountScalar(inner, neuronData(data, n), {});
   }
 
-  buttons.first.addEventListener("click", () => go(0));
-  buttons.prev.addEventListener("click", () => go(step - 1));
-  buttons.next.addEventListener("click", () => go(step + 1));
-  buttons.last.addEventListener("click", () => go(total));
-  buttons.play.addEventListener("click", togglePlay);
-  let hovered = false;
-  el.addEventListener("mouseenter", () => { hovered = true; });
-  el.addEventListener("mouseleave", () => { hovered = false; });
-  const keys = {ArrowRight: () => go(step + 1), ArrowLeft: () => go(step - 1),
-                Home: () => go(0), End: () => go(total), " ": togglePlay};
-  document.addEventListener("keydown", (event) => {
-    const action = keys[event.key];
-    if (!action || !el.isConnected || el.getClientRects().length === 0) return;
-    const typing = event.target.closest && event.target.closest("input, textarea, select");
-    // a neuron's own graph, under the pointer or holding the focus, takes the keys itself
-    const inner = detail.matches(":hover") || detail.contains(document.activeElement);
-    const ours = options.documentKeys || el.contains(document.activeElement) || hovered;
-    if (typing || inner || !ours) return;
-    event.preventDefault();
-    action();
-  });
-  show();
-  return {go: go, showNeuron: showNeuron, showWeight: showWeight};
+  show(0);
+  return {go: stepper.go, showNeuron: showNeuron, showWeight: showWeight};
 }
 
 // One neuron's part of the scalar data: its nodes, drawn by Python (network.neuron_svg), and

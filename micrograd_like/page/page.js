@@ -32,32 +32,18 @@ function mountScalar(el, data, options) {
   };
 
   const controls = make("div", "controls", el);
-  const buttons = {
-    first: make("button", "first", controls, "\u00AB Start"),
-    prev: make("button", "prev", controls, "\u25C0 Previous"),
-    next: make("button", "next", controls, "Next \u25B6"),
-    last: make("button", "last", controls, "End \u00BB"),
-    play: make("button", "play", controls, "Play"),
-  };
-  buttons.first.title = "forward pass (Home)";
-  buttons.prev.title = "previous step (left arrow)";
-  buttons.next.title = "next step (right arrow)";
-  buttons.last.title = "last step (End)";
-  buttons.play.title = "play / pause (space)";
+  const total = data.steps.length;
+  const stepper = stepControls(el, controls, total, show, options, 900);
   const status = make("span", "status", controls);
   make("p", "note", el, data.note);
 
-  const total = data.steps.length;
   const views = [graphView(make("div", "graph", el), data, make)];
   views.push(linesView(make("pre", "lines", el), data));
   const below = make("div", "below", el);
   views.push(tableView(make("div", "table-box", below), data, make));
   legendView(make("div", "legend", below), data, make);
 
-  let step = 0;
-  let timer = null;
-
-  function state() {
+  function state(step) {
     // The gradient each node has after `step` steps, and which are final: a node's gradient is
     // final once its own step has come (every node that uses it has passed its share back).
     const grads = {}, final = new Set();
@@ -70,8 +56,8 @@ function mountScalar(el, data, options) {
             current: step > 0 ? data.steps[step - 1] : null};
   }
 
-  function show() {
-    const now = state();
+  function show(step) {
+    const now = state(step);
     status.textContent = now.current === null
       ? "Forward pass: values only (" + total + " backward steps to go)"
       : "Step " + step + " of " + total + ": " + now.current.name +
@@ -79,9 +65,36 @@ function mountScalar(el, data, options) {
     for (const view of views) view.show(now);
   }
 
+  show(0);
+  return {go: stepper.go, state: () => state(stepper.step())};
+}
+
+// The step controls both views share (this one and network.js's): Start, Previous, Next, End
+// and Play buttons in `controls`, and the keys: the arrows, Home, End and space. The keys work
+// anywhere with options.documentKeys (the standalone page), otherwise while `el` has the focus
+// or the pointer, never while typing in a field, while `el` is hidden (another tab), or while
+// `inner()` says a view inside it takes them. go(k) shows step k: 0 is the forward pass.
+function stepControls(el, controls, total, show, options, interval, inner) {
+  const button = (className, text, title) => {
+    const node = document.createElement("button");
+    node.className = className;
+    node.textContent = text;
+    node.title = title;
+    controls.appendChild(node);
+    return node;
+  };
+  const buttons = {
+    first: button("first", "\u00AB Start", "forward pass (Home)"),
+    prev: button("prev", "\u25C0 Previous", "previous step (left arrow)"),
+    next: button("next", "Next \u25B6", "next step (right arrow)"),
+    last: button("last", "End \u00BB", "last step (End)"),
+    play: button("play", "Play", "play / pause (space)"),
+  };
+  let step = 0, timer = null;
+
   function go(to) {
     step = Math.max(0, Math.min(total, to));
-    show();
+    show(step);
   }
 
   function togglePlay() {
@@ -96,7 +109,7 @@ function mountScalar(el, data, options) {
     timer = setInterval(() => {
       go(step + 1);
       if (step === total) togglePlay();
-    }, 900);
+    }, interval);
   }
 
   buttons.first.addEventListener("click", () => go(0));
@@ -117,16 +130,14 @@ function mountScalar(el, data, options) {
   };
   document.addEventListener("keydown", (event) => {
     const action = keys[event.key];
-    if (!action || !el.isConnected) return;
+    if (!action || !el.isConnected || el.getClientRects().length === 0) return;  // hidden tab
     const typing = event.target.closest && event.target.closest("input, textarea, select");
     const ours = options.documentKeys || el.contains(document.activeElement) || hovered;
-    if (typing || !ours || el.getClientRects().length === 0) return;  // hidden: another tab
+    if (typing || !ours || (inner && inner())) return;
     event.preventDefault();
     action();
   });
-
-  show();
-  return {go: go, state: state};
+  return {go: go, step: () => step};
 }
 
 // The graph: the SVG Graphviz drew (ids from the Python view: box n4, op n4_op, edges n4_in0,
