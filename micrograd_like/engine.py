@@ -585,18 +585,24 @@ class Value:
         order: list[Value] = []
         visited: set[Value] = set()
         stack: list[Value | None] = [self]
+        pop, push, visit, done = stack.pop, stack.append, visited.add, order.append
         while stack:
-            node = stack.pop()
+            node = pop()
             if node is None:  # marker: everything below the next node is in order
-                order.append(stack.pop())  # type: ignore[arg-type]
+                done(pop())  # type: ignore[arg-type]
             elif node not in visited:
-                visited.add(node)
-                stack.append(node)
-                stack.append(None)
-                if node._input1 is not None:
-                    stack.append(node._input1)
-                    if node._input2 is not None:
-                        stack.append(node._input2)
+                visit(node)
+                input1 = node._input1
+                if input1 is None:  # a leaf is in order at once
+                    done(node)
+                    continue
+                push(node)
+                push(None)
+                if input1 not in visited:
+                    push(input1)
+                input2 = node._input2
+                if input2 is not None and input2 not in visited:
+                    push(input2)
         return order
 
     def backward(self) -> None:
