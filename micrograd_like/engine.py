@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from numbers import Real
 from typing import Any, TypeVar
@@ -638,6 +638,51 @@ class Parameter(Value):
     """
 
     __slots__ = ()
+
+
+def weighted_sum(
+    weights: Iterable[Value | float], inputs: Iterable[Value | float], start: Value | float
+) -> Value:
+    """start + w1*x1 + w2*x2 + ...: a neuron's z = b + Σ w_i x_i.
+
+    The same nodes, in the same order, with the same errors as
+    `sum(map(operator.mul, weights, inputs), start)`, micrograd's way: ((b + w1*x1) + w2*x2) ...
+    (except that weights and inputs of different lengths raise ValueError).
+    Built in one loop, so that a term costs no calls of `__mul__` and `__add__` (a third of the
+    time of making its two nodes, measured). A term of plain numbers, or any term while a
+    thread is inside no_grad() or hooks(), goes through the operators themselves.
+    """
+    total = start if isinstance(start, Value) else _lift(start, "+")
+    for w, x in zip(weights, inputs, strict=True):
+        if _threads_in_a_mode or not (isinstance(w, Value) and isinstance(x, Value)):
+            total = total + w * x
+            continue
+        a, b = w.data, x.data
+        product = a * b
+        data = total.data + product
+        if data != data:  # NaN: inf * 0 or inf - inf; the operators raise their own errors
+            total = total + w * x
+            continue
+        term = _allocate(Value)  # w * x, as __mul__ makes it
+        term.data = product
+        term.grad = 0.0
+        term.label = ""
+        term._op = "*"
+        term._input1 = w
+        term._local1 = b
+        term._input2 = x
+        term._local2 = a
+        out = _allocate(Value)  # total + term, as __add__ makes it
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._op = "+"
+        out._input1 = total
+        out._local1 = 1.0
+        out._input2 = term
+        out._local2 = 1.0
+        total = out
+    return total
 
 
 # The ops defined above; Value.from_op refuses their names.

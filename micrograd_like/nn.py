@@ -19,12 +19,11 @@ import os
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from numbers import Integral, Real
-from operator import mul
 from pathlib import Path
 
 from micrograd_like._io import FileTooLargeError, atomic_write_text, read_regular_file
 from micrograd_like.engine import Parameter as Parameter  # re-exported: nn's home before
-from micrograd_like.engine import Value
+from micrograd_like.engine import Value, weighted_sum
 
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "relu": Value.relu,
@@ -316,9 +315,9 @@ class Neuron(Module):
             ) from None
         if n != self.nin:
             raise ValueError(f"{self.label}: expected {self.nin} inputs, got {n}")
-        # micrograd's graph: ((b + w1*x1) + w2*x2) + ..., built by sum() and map() at C speed
+        # micrograd's graph: ((b + w1*x1) + w2*x2) + ...
         try:
-            z: Value = sum(map(mul, self.w, x), self.b)
+            z = weighted_sum(self.w, x, self.b)
         except TypeError:
             raise TypeError(_bad_input(self.label, x)) from None
         activate = self._activate
