@@ -942,6 +942,7 @@ class Tape:
         # one entry per op node: (node, kind, input1, input2, how to recompute it); + * relu,
         # nearly every node of a network, are written out here, the rest call the op itself
         self._plan: list[tuple[Value, int, Value, Value | None, Callable[..., Value]]] = []
+        self._leaves = [node for node in self.order if node._input1 is None]
         for node in self.order:
             op, input1, input2 = node._op, node._input1, node._input2
             if input1 is None:
@@ -961,7 +962,9 @@ class Tape:
         return len(self.order)
 
     def forward(self) -> None:
-        """Recompute every node's value and local derivatives from the leaves' data.
+        """Recompute every node's value and local derivatives from the leaves' data, and set
+        the grads of the recomputed nodes to 0 (they belonged to the old values); leaf grads
+        are left as they are, to accumulate.
 
         A stepping pass paused over this graph is stopped (its next step raises
         `BackwardConflict`), as another backward pass would stop it.
@@ -974,6 +977,7 @@ class Tape:
         if _paused:
             _interrupt_paused(self.order, None)
         for node, kind, a, b, rule in self._plan:
+            node.grad = 0.0  # it belonged to the old values; backward() adds into it afresh
             if kind == _MUL:  # ∂(a*b)/∂a = b, ∂(a*b)/∂b = a
                 x = a.data
                 y = b.data  # type: ignore[union-attr]
@@ -1018,7 +1022,27 @@ class Tape:
         self.forward()
         if check:
             self.check()
-        deque(_chain_rule(self.root, None, self.order), maxlen=0)
+        root = self.root
+        if _threads_in_a_mode and _modes.backward_hooks:  # the stepping loop shows them every node
+            deque(_chain_rule(root, None, self.order), maxlen=0)
+            return
+        # backward_pass's chain rule, written per op as forward() is: forward() has set every
+        # non-leaf grad to 0, and a sum passes its upstream gradient on unchanged (∂ = 1, 1)
+        root.grad = 1.0
+        for node, kind, a, b, _ in reversed(self._plan):
+            upstream = node.grad  # d root / d node, complete: every node that uses it is done
+            if upstream != upstream:
+                raise _nan_error(node, self.order)
+            if kind == _ADD:
+                a.grad += upstream
+                b.grad += upstream
+            else:
+                a.grad += node._local1 * upstream
+                if b is not None:
+                    b.grad += node._local2 * upstream
+        for leaf in self._leaves:  # the loop above checked every other node
+            if leaf.grad != leaf.grad:
+                raise _nan_error(leaf, self.order)
 
     def check(self) -> None:
         """Compare every node with what the eager op makes from the same inputs, bit for bit."""

@@ -47,8 +47,12 @@ def build(plan: Plan, leaves: list[Value]) -> Value:
     return nodes[-1] if len(nodes) > len(leaves) else nodes[0] * 1.0
 
 
-def snapshot(root: Value) -> list[tuple[float, float, tuple[float, ...]]]:
-    return [(node.data, node.grad, node.local_grads) for node in root.topological_order()]
+def snapshot(root: Value) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Every node's numbers as their exact bits (float.hex tells 0.0 from -0.0)."""
+    return [
+        (node.data.hex(), node.grad.hex(), tuple(each.hex() for each in node.local_grads))
+        for node in root.topological_order()
+    ]
 
 
 POINT = st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=3, max_size=3)
@@ -173,3 +177,51 @@ def test_replay_inside_no_grad_is_refused() -> None:
 def test_rules_cannot_replace_a_built_in_op() -> None:
     with pytest.raises(ValueError, match="'exp' is a built-in op"):
         Tape(Value(1.0).exp(), rules={"exp": lambda a: a * 0 + 42})
+
+
+def test_a_nan_gradient_raises_the_eager_error() -> None:
+    """d r/d x = 0 * inf: the leaf's grad would be NaN; eager and replay say so alike."""
+
+    def build_it() -> tuple[Value, Value]:
+        x, c = Value(2.0, "x"), Value(1e308, "c")
+        return x, ((x * 0.0) * c) * c
+
+    errors = []
+    x, root = build_it()
+    with pytest.raises(ArithmeticError) as eager:
+        root.backward()
+    errors.append(str(eager.value))
+    x, root = build_it()
+    tape = Tape(root)
+    x.grad = 0.0
+    with pytest.raises(ArithmeticError) as replayed:
+        tape.replay()
+    errors.append(str(replayed.value))
+    assert errors[0] == errors[1]
+    assert "the gradient of Value(data=2.0, grad=nan, label='x') would be NaN" in errors[0]
+
+
+def test_forward_hands_the_backward_pass_zeroed_intermediate_grads() -> None:
+    """forward() clears the recomputed nodes' grads (they belonged to the old values)."""
+    x = Value(3.0, "x")
+    y = x * x
+    root = y + 1.0
+    tape = Tape(root)
+    tape.replay()
+    assert (root.grad, y.grad, x.grad) == (1.0, 1.0, 6.0)
+    tape.forward()
+    assert (root.grad, y.grad, x.grad) == (0.0, 0.0, 6.0)  # the leaf keeps its sum
+    tape.replay()
+    assert (root.grad, y.grad, x.grad) == (1.0, 1.0, 12.0)  # accumulated, as backward() does
+
+
+def test_backward_hooks_see_every_node_of_a_replay() -> None:
+    from micrograd_like.engine import hooks
+
+    x = Value(3.0, "x")
+    root = (x * x + 1.0).relu()
+    tape = Tape(root)
+    seen: list[str] = []
+    with hooks(backward=lambda node: seen.append(node.op or node.label)):
+        tape.replay()
+    assert seen == [node.op or node.label for node in reversed(tape.order)]
