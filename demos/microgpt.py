@@ -12,13 +12,20 @@ Adam updates the weights with a learning rate that decays linearly to 0.
 The names come from the `names` package on PyPI (the demos extra installs it), which ships the
 first names of the 1990 US census as data files: nothing is downloaded at run time.
 
-    .venv/bin/python demos/microgpt.py               # 1,000 steps (a few minutes), then names
+    .venv/bin/python demos/microgpt.py               # 1,000 steps (about a minute), then names
     .venv/bin/python demos/microgpt.py --steps 200   # quicker, less convincing names
 
-Why no `Tape` here: a tape replays one recorded graph, so its shape must not depend on the data.
-Here each step reads another name: its length sets the number of positions (and the size of the
-attention over the cache), and its characters choose which rows of the embedding table are
-leaves of the graph. Every step is a new graph, built and differentiated eagerly.
+Training replays recorded graphs (`Tape`, `--eager` to build every graph afresh): a tape replays
+one graph, so its shape must not depend on the data, and here two things do. The name's length
+sets the number of positions: one graph is recorded per length, the first time a name of that
+length comes (names have 2 to 11 letters: ten graphs of 26,000 to 97,000 nodes). Its characters
+choose which rows of the embedding table the graph reads, and which probability is the cost: a
+recorded graph reads each position's embedding from leaves of its own, which every step fills
+with the right row (and whose gradients it adds back into that row), and picks the probability
+of the next character as sum_i y_i p_i with one-hot leaves y, which every step sets (adding
+zeros is exact, so the cost is the same number). The softmax's shift by the largest logit is
+frozen when the graph is recorded (it cancels out), so a replayed step matches an eager one to
+rounding, not bit for bit.
 
 The model code is written for any scalar type with these ops (the `Scalar` protocol), so the
 benchmark runs the very same network on other engine designs.
@@ -41,7 +48,7 @@ from typing import Generic, Protocol, TypeVar
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from demos.common import Progress
-from micrograd_like import Parameter, Value, no_grad, optim
+from micrograd_like import Parameter, Tape, Value, no_grad, optim
 
 S = TypeVar("S", bound="Scalar")
 
@@ -163,14 +170,13 @@ class GPT(Generic[S]):
         return [([], []) for _ in self.blocks]
 
     def __call__(self, token: int, position: int, cache: Cache[S]) -> list[S]:
+        return self.logits(self.token_embedding[token], position, cache)
+
+    def logits(self, embedding: Sequence[S], position: int, cache: Cache[S]) -> list[S]:
+        """The logits after the token whose embedding row is `embedding`, at `position`."""
         heads, width = self.config.n_head, self.config.n_embd // self.config.n_head
         scale = width**-0.5  # attention scores q.k / sqrt(width) keep a spread of about 1
-        x = [
-            t + p
-            for t, p in zip(
-                self.token_embedding[token], self.position_embedding[position], strict=True
-            )
-        ]
+        x = [t + p for t, p in zip(embedding, self.position_embedding[position], strict=True)]
         x = rmsnorm(x)
         for block, (keys, values) in zip(self.blocks, cache, strict=True):
             # attention: each head mixes the values of the positions so far, weighted by how
@@ -196,9 +202,14 @@ class GPT(Generic[S]):
         return linear(x, self.head)
 
 
+def positions(model: GPT[S], tokens: Sequence[int]) -> int:
+    """How many positions a name's cost reads: one per character, and one for BOS."""
+    return min(model.config.block_size, len(tokens) - 1)
+
+
 def document_loss(model: GPT[S], tokens: Sequence[int]) -> S:
     """The mean over positions of -log p(next character): the cost of one name."""
-    n = min(model.config.block_size, len(tokens) - 1)
+    n = positions(model, tokens)
     cache = model.new_cache()
     losses = []
     for position in range(n):
@@ -245,6 +256,70 @@ class Tokenizer:
         return "".join(self.characters[t] for t in tokens if t != self.bos)
 
 
+# ---- replaying: one recorded graph per name length
+
+
+@dataclass
+class _Recording:
+    tape: Tape
+    rows: list[list[Value]]  # per position: the leaves standing for its token's embedding row
+    targets: list[list[Value]]  # per position: one-hot leaves y_i, 1 at the next character
+
+
+class ReplayedLoss:
+    """`document_loss` and its backward pass, replayed on a recorded graph per name length.
+
+    `loss(tokens)` fills the recording of that many positions with this name's embedding rows
+    and next characters, replays it (forward and backward, in place), adds the gradients of
+    the embedding leaves into the rows they stand for, and returns the cost node. The model's
+    other gradients land in its parameters directly, added to what they held, as `backward()`
+    adds them.
+    """
+
+    def __init__(self, model: GPT[Value]) -> None:
+        self.model = model
+        self.recordings: dict[int, _Recording] = {}
+
+    def loss(self, tokens: Sequence[int]) -> Value:
+        n = positions(self.model, tokens)
+        recording = self.recordings.get(n)
+        if recording is None:
+            recording = self.recordings[n] = self._record(tokens[: n + 1])
+        table = self.model.token_embedding
+        for row, token in zip(recording.rows, tokens, strict=False):  # the first n tokens
+            for leaf, weight in zip(row, table[token], strict=True):
+                leaf.data, leaf.grad = weight.data, 0.0
+        for one_hot, target in zip(recording.targets, tokens[1:], strict=False):
+            for leaf in one_hot:
+                leaf.data, leaf.grad = 0.0, 0.0
+            one_hot[target].data = 1.0
+        recording.tape.replay()
+        for row, token in zip(recording.rows, tokens, strict=False):
+            for leaf, weight in zip(row, table[token], strict=True):
+                weight.grad += leaf.grad
+        return recording.tape.root
+
+    def _record(self, tokens: Sequence[int]) -> _Recording:
+        """The graph of a name as long as this one, over leaves of its own for the data (built
+        with this name's data, so that every op sees values inside its domain)."""
+        n, vocab, table = len(tokens) - 1, self.model.vocab_size, self.model.token_embedding
+        rows = [
+            [Value(weight.data, f"x{p}[{j}]") for j, weight in enumerate(table[token])]
+            for p, token in enumerate(tokens[:n])
+        ]
+        targets = [
+            [Value(float(i == target), f"y{p}[{i}]") for i in range(vocab)]
+            for p, target in enumerate(tokens[1:])
+        ]
+        cache = self.model.new_cache()
+        losses = []
+        for position in range(n):
+            probabilities = softmax(self.model.logits(rows[position], position, cache))
+            picked = total(map(mul, targets[position], probabilities))  # y one-hot: exact
+            losses.append(-picked.log())
+        return _Recording(Tape(total(losses) * (1.0 / n)), rows, targets)
+
+
 # ---- training and sampling, with micrograd_like
 
 
@@ -268,8 +343,10 @@ def train(
     lr: float = 0.01,
     seed: int = 42,
     progress: bool = True,
+    replay: bool = True,
 ) -> TrainResult:
-    """Adam on one name per step, in a shuffled order; returns the model and its costs."""
+    """Adam on one name per step, in a shuffled order; returns the model and its costs.
+    `replay=False` builds every step's graph afresh instead of replaying recorded ones."""
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"train: steps must be a positive int, got {steps!r}")
     docs = list(names)
@@ -282,10 +359,15 @@ def train(
     bar = Progress(steps, "microgpt") if progress else None
     losses: list[float] = []
     start = time.perf_counter()
+    replayed = ReplayedLoss(model) if replay else None
     for k in range(steps):
-        loss = document_loss(model, tokenizer.encode(docs[k % len(docs)]))
+        tokens = tokenizer.encode(docs[k % len(docs)])
         optimizer.zero_grad()
-        loss.backward()
+        if replayed is not None:
+            loss = replayed.loss(tokens)  # forward and backward
+        else:
+            loss = document_loss(model, tokens)
+            loss.backward()
         optimizer.step()
         losses.append(loss.data)
         if bar is not None:
@@ -320,6 +402,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--samples", type=int, default=20, help="names to generate (default 20)")
     parser.add_argument("--temperature", type=float, default=0.5, help="(default 0.5)")
     parser.add_argument("--tiny", action="store_true", help="a tiny network, for a smoke run")
+    parser.add_argument(
+        "--eager", action="store_true", help="build every step's graph afresh (no replay)"
+    )
     args = parser.parse_args(argv)
     if args.steps < 1 or args.samples < 0 or not args.temperature > 0:
         parser.error("--steps must be >= 1, --samples >= 0 and --temperature > 0")
@@ -328,9 +413,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(
         f"microgpt on micrograd_like: {len(names):,} first names from the `names` package, "
         f"a GPT of {config.n_layer} block{'s' if config.n_layer != 1 else ''}, "
-        f"width {config.n_embd}, {config.n_head} heads"
+        f"width {config.n_embd}, {config.n_head} heads, "
+        + ("every graph built afresh (--eager)" if args.eager else "one graph replayed per length")
     )
-    result = train(names, args.steps, config)
+    result = train(names, args.steps, config, replay=not args.eager)
     n_params = len(result.model.parameters())
     first, last = result.losses[:50], result.losses[-50:]
     print(

@@ -166,13 +166,14 @@ def test_write_readme_puts_the_printed_tables_between_the_markers(
 
 def test_the_three_engine_designs_agree_on_the_gpt_loss_and_gradients() -> None:
     runs = gpt_runs(TINY, documents=3)
-    losses = {name: run.loss(0) for name, run in runs.items()}
-    assert losses.keys() == {OURS, TUPLES, CLOSURES}
-    for loss in losses.values():
-        loss.backward()
+    losses = {name: run.loss(0) for name, run in runs.items()}  # replayed: backward done too
+    assert losses.keys() == {OURS, REPLAY, TUPLES, CLOSURES}
+    for name, loss in losses.items():
+        if name != REPLAY:
+            loss.backward()
     ours = [p.grad for p in runs[OURS].model.parameters()]
     assert any(g != 0.0 for g in ours)
-    for name in (TUPLES, CLOSURES):
+    for name in (REPLAY, TUPLES, CLOSURES):
         assert losses[name].data == pytest.approx(losses[OURS].data, rel=1e-12)
         theirs = [p.grad for p in runs[name].model.parameters()]
         assert theirs == pytest.approx(ours, rel=1e-9, abs=1e-12), name
@@ -183,7 +184,7 @@ def test_a_gpt_step_moves_every_engines_weights_alike() -> None:
     costs = {name: run.step(0) for name, run in runs.items()}
     check_same_cost(costs)
     ours = [p.data for p in runs[OURS].model.parameters()]
-    for name in (TUPLES, CLOSURES):
+    for name in (REPLAY, TUPLES, CLOSURES):
         assert [p.data for p in runs[name].model.parameters()] == pytest.approx(ours, abs=1e-12)
 
 
@@ -193,8 +194,13 @@ def test_microgpt_step_rows_count_the_same_graph_for_the_tuple_and_closure_desig
     assert by_name[TUPLES].nodes == by_name[CLOSURES].nodes
     # ours divides in one node where the others multiply by a reciprocal: fewer nodes, not more
     assert (by_name[OURS].nodes or 0) < (by_name[TUPLES].nodes or 0)
+    assert by_name[REPLAY].nodes is not None and by_name[REPLAY].peak_bytes is not None
     table = "\n".join(gpt_table(Config(repeats=1), result))
-    assert "x faster |" in table
+    assert "| speed-up over microgpt's design |" in table
+    rows = {line.split(" | ")[0]: line for line in table.splitlines() if line.startswith("| ")}
+    assert rows["| microgpt's design"].endswith(" | 1.0x |")
+    assert rows["| micrograd's design"].endswith("x |")
+    assert len(rows["| micrograd_like, replayed"].split(" | ")) == 6
     assert "1 block, width 8, 2 heads, 1,264 weights, reading a 2-letter name" in table
 
 

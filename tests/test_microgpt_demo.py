@@ -11,6 +11,7 @@ import pytest
 from demos.microgpt import (
     TINY,
     Config,
+    ReplayedLoss,
     Tokenizer,
     build,
     document_loss,
@@ -103,3 +104,54 @@ def test_the_script_trains_a_tiny_gpt_and_prints_names(capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     assert "trained 3 steps" in out
     assert "  1: " in out and "  2: " in out
+
+
+def eager_grads(model_seed: int, tokenizer: Tokenizer, name: str) -> tuple[float, list[float]]:
+    """The oracle: a fresh model's graph for `name`, built and differentiated eagerly."""
+    model = build(tokenizer.vocab_size, TINY, seed=model_seed)
+    loss = document_loss(model, tokenizer.encode(name))
+    loss.backward()
+    return loss.data, [p.grad for p in model.parameters()]
+
+
+def test_replayed_loss_gives_the_eager_loss_and_gradients_for_names_of_any_length() -> None:
+    """One recording per length, reused for other names; repeated letters (the same embedding
+    row read twice) and a name longer than the context are included."""
+    names = ["anna", "bob", "nab", "annabella", "ab", "bobo", "abbabaabbaab"]
+    tokenizer = Tokenizer(names)
+    model = build(tokenizer.vocab_size, TINY, seed=5)
+    replayed = ReplayedLoss(model)
+    for name in names:
+        for p in model.parameters():
+            p.grad = 0.0
+        loss = replayed.loss(tokenizer.encode(name))
+        expected_loss, expected_grads = eager_grads(5, tokenizer, name)
+        assert loss.data == pytest.approx(expected_loss, rel=1e-12), name
+        grads = [p.grad for p in model.parameters()]
+        assert grads == pytest.approx(expected_grads, rel=1e-9, abs=1e-15), name
+    # positions: "bob" and "nab" share a recording (4), as do "anna" and "bobo" (5), and the
+    # two long names, both cut at the context of 8
+    assert sorted(replayed.recordings) == [3, 4, 5, 8]
+
+
+def test_replayed_gradients_accumulate_like_backward() -> None:
+    tokenizer = Tokenizer(["anna"])
+    model = build(tokenizer.vocab_size, TINY, seed=2)
+    replayed = ReplayedLoss(model)
+    tokens = tokenizer.encode("anna")
+    replayed.loss(tokens)
+    once = [p.grad for p in model.parameters()]
+    replayed.loss(tokens)
+    assert [p.grad for p in model.parameters()] == pytest.approx([2 * g for g in once])
+
+
+def test_training_replayed_follows_training_eagerly() -> None:
+    names = ["anna", "bob", "clara", "dan"]
+    eager = train(names, steps=8, config=TINY, lr=0.05, progress=False, replay=False)
+    replayed = train(names, steps=8, config=TINY, lr=0.05, progress=False)
+    assert replayed.losses == pytest.approx(eager.losses, rel=1e-9)
+
+
+def test_the_script_can_train_eagerly(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["--tiny", "--steps", "2", "--samples", "1", "--eager"])
+    assert "every graph built afresh (--eager)" in capsys.readouterr().out
