@@ -967,7 +967,8 @@ class Tape:
         are left as they are, to accumulate.
 
         A stepping pass paused over this graph is stopped (its next step raises
-        `BackwardConflict`), as another backward pass would stop it.
+        `BackwardConflict`), as another backward pass would stop it. Forward hooks installed
+        with `hooks()` see each recomputed node, in order, as if it were made again.
         """
         if not _modes.recording:
             raise RuntimeError(
@@ -976,6 +977,14 @@ class Tape:
             )
         if _paused:
             _interrupt_paused(self.order, None)
+        watching = _modes.forward_hooks if _threads_in_a_mode else ()
+        if not watching:
+            self._recompute(())
+            return
+        with _mode(forward_hooks=()):  # the ops called below make scratch nodes, not the graph's
+            self._recompute(watching)
+
+    def _recompute(self, watching: tuple[Hook, ...]) -> None:
         for node, kind, a, b, rule in self._plan:
             node.grad = 0.0  # it belonged to the old values; backward() adds into it afresh
             if kind == _MUL:  # ∂(a*b)/∂a = b, ∂(a*b)/∂b = a
@@ -1011,6 +1020,9 @@ class Tape:
                 node.data = fresh.data
                 node._local1 = fresh._local1
                 node._local2 = fresh._local2
+            if watching:
+                for hook in watching:
+                    hook(node)
 
     def replay(self, *, check: bool = False) -> None:
         """Forward along the recorded ops, then backward from the root, in place.

@@ -225,3 +225,35 @@ def test_backward_hooks_see_every_node_of_a_replay() -> None:
     with hooks(backward=lambda node: seen.append(node.op or node.label)):
         tape.replay()
     assert seen == [node.op or node.label for node in reversed(tape.order)]
+
+
+def test_forward_hooks_see_the_recomputed_nodes_and_no_scratch_node() -> None:
+    """Ops the tape recomputes by calling them (exp, tanh, /) make scratch nodes: hooks must see
+    the graph's own nodes, each once, in order, with their new values."""
+    from micrograd_like.engine import hooks
+
+    x = Value(0.5, "x")
+    root = ((x * 2.0).exp() / (x.tanh() + 2.0)).relu()
+    tape = Tape(root)
+    x.data = -0.25
+    seen: list[tuple[Value, float]] = []
+    with hooks(forward=lambda node: seen.append((node, node.data))):
+        tape.replay()
+    recomputed = [node for node in tape.order if node.op]
+    assert [node for node, _ in seen] == recomputed
+    assert [data for _, data in seen] == [node.data for node in recomputed]
+    fresh = Value(-0.25)
+    assert root.data == ((fresh * 2.0).exp() / (fresh.tanh() + 2.0)).relu().data
+
+
+def test_detect_anomaly_names_the_replayed_node_that_overflows() -> None:
+    from micrograd_like import AnomalyError, detect_anomaly
+
+    x = Value(1.0, "x")
+    root = (x * 1e300) * 10.0
+    tape = Tape(root)
+    with detect_anomaly():
+        tape.replay()  # 1e301: finite, nothing to report
+        x.data = 1e10
+        with pytest.raises(AnomalyError, match=r"^\*\(1e\+310|= inf"):
+            tape.replay()

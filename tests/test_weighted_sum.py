@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from operator import mul
 
 import pytest
@@ -41,11 +42,15 @@ def both(weights: list[float], inputs: list[float | Value], start: float) -> tup
     b = Value(start)
     x = [Value(each) if isinstance(each, float) else each for each in inputs]
     leaves = [*w, b, *(each for each in x if isinstance(each, Value))]
-    results = []
-    for build in (lambda: weighted_sum(w, x, b), lambda: sum(map(mul, w, x), b)):
+    results: list[object] = []
+    builders: list[Callable[[], object]] = [
+        lambda: weighted_sum(w, x, b),
+        lambda: sum(map(mul, w, x), b),
+    ]
+    for build in builders:
         try:
             root = build()
-        except Exception as error:  # noqa: BLE001 - the error itself is compared
+        except Exception as error:  # the error itself is compared
             results.append((type(error), str(error)))
         else:
             assert isinstance(root, Value)
