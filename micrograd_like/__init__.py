@@ -2,7 +2,14 @@
 
 from micrograd_like import losses, nn, optim
 from micrograd_like.checks import AnomalyError, GradcheckError, detect_anomaly, gradcheck
-from micrograd_like.engine import Parameter, Tape, Value, is_grad_enabled, no_grad
+from micrograd_like.engine import (
+    Parameter,
+    Tape,
+    Value,
+    collector_paused,
+    is_grad_enabled,
+    no_grad,
+)
 from micrograd_like.nn import MLP, Layer, Module, Neuron
 from micrograd_like.page import backprop_data, save_backprop_html
 from micrograd_like.steps import backward_steps, explain
@@ -20,6 +27,7 @@ __all__ = [
     "Value",
     "backprop_data",
     "backward_steps",
+    "collector_paused",
     "detect_anomaly",
     "draw_dot",
     "explain",

@@ -15,6 +15,7 @@ through its public names only.
 
 from __future__ import annotations
 
+import gc
 import math
 import threading
 from collections import deque
@@ -873,6 +874,27 @@ def no_grad() -> Iterator[None]:
 def is_grad_enabled() -> bool:
     """True unless this thread is inside `no_grad()`."""
     return _modes.recording
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the block: an opt-in for training loops.
+
+    A graph here holds no reference cycles, so reference counting frees it and the collector
+    finds nothing to collect; yet it runs every few hundred new nodes and scans them, a
+    quarter of an eager training step (measured on the moons step: see the README's Speed).
+    Inside the block it does not run; afterwards it is on again if it was on before, and its
+    next run collects whatever cycles your own code made meanwhile. It is one switch for the
+    whole process (Python has no other): while any thread is inside the block, no thread's
+    cycles are collected.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from benchmarks.bench import (
     END,
     MICROGRAD,
     OURS,
+    PAUSED,
     PLAIN,
     REPLAY,
     START,
@@ -125,6 +126,7 @@ def test_quick_run_prints_all_tables_on_a_tiny_config() -> None:
     for row in (
         MICROGRAD,
         OURS,
+        PAUSED,
         REPLAY,
         PLAIN,
         TUPLES,

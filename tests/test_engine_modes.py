@@ -153,3 +153,37 @@ def test_a_replay_stops_a_stepping_pass_paused_over_its_graph() -> None:
     tape.forward()
     with pytest.raises(BackwardConflict):
         list(steps)
+
+
+def test_collector_paused_restores_the_collector_as_it_found_it() -> None:
+    import gc
+
+    from micrograd_like import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():  # nested: the inner block leaves it paused for the outer
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+        x = Value(3.0)
+        (x * x).backward()
+        assert x.grad == 6.0
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()
+
+
+def test_collector_paused_switches_it_back_on_after_an_error() -> None:
+    import gc
+
+    from micrograd_like import collector_paused
+
+    with pytest.raises(ZeroDivisionError), collector_paused():
+        Value(1.0) / Value(0.0)
+    assert gc.isenabled()
