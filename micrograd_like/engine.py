@@ -940,12 +940,13 @@ class Tape:
     graph again.
 
     The numbers are those of a fresh forward and backward of the same expression, bit for bit
-    (each op runs the same arithmetic), out-of-domain values raise the same errors (the
-    replay then stops half-way: fix the data and replay again), and leaf grads accumulate as
-    with `backward()`. Data-dependent ops such as `relu` pick their branch again on every
-    replay. The limit: the graph's *shape* must not depend on the data (a Python `if` on a
-    value, `max(values)`): such a graph must be built again. Ops made with `Value.from_op`
-    need a rule: `Tape(cost, rules={"my_op": my_op})`, the function that made the node.
+    (each op runs the same arithmetic, and every gradient is summed in the same order), out-of-
+    domain values raise the same errors (the replay then stops half-way: fix the data and
+    replay again), and leaf grads accumulate as with `backward()`. Data-dependent ops such as
+    `relu` pick their branch again on every replay. The limit: the graph's *shape* must not
+    depend on the data (a Python `if` on a value, `max(values)`): such a graph must be built
+    again. Ops made with `Value.from_op` need a rule: `Tape(cost, rules={"my_op": my_op})`,
+    the function that made the node.
     """
 
     def __init__(
@@ -961,15 +962,12 @@ class Tape:
                 raise TypeError(f"Tape: the rule for {op!r} must be a function, got {rule!r}")
         self.root = root
         self.order = root.topological_order()
-        # one entry per op node: (node, kind, input1, input2, how to recompute it); + * relu,
-        # nearly every node of a network, are written out here, the rest call the op itself
-        self._plan: list[tuple[Value, int, Value, Value | None, Callable[..., Value]]] = []
         self._leaves = [node for node in self.order if node._input1 is None]
+        self._rules: dict[str, Callable[..., Value]] = {}  # op -> the eager op that remakes it
         for node in self.order:
-            op, input1, input2 = node._op, node._input1, node._input2
-            if input1 is None:
+            op = node._op
+            if node._input1 is None or op in self._rules:
                 continue
-            kind = _FAST_KINDS.get(op, _CALL)
             found = extra.get(op) or _replay_rule(op)
             if found is None:
                 raise ValueError(
@@ -977,7 +975,25 @@ class Tape:
                     f"Value.from_op; pass the function that makes it: "
                     f"Tape(root, rules={{{op!r}: your_function}})"
                 )
-            self._plan.append((node, kind, input1, input2, found))
+            self._rules[op] = found
+        self._plan = self._make_plan(_sums_of_products(self.order))
+
+    def _make_plan(self, chains: dict[Value, _Chain]) -> list[_Step]:
+        """One step per op node, in order: (node, kind, input1, input2, rule); + * relu, nearly
+        every node of a network, are written out in forward(), the rest call their op. A chain
+        of sums of products takes one step, where its last sum stands in the order."""
+        plan: list[_Step] = []
+        inside = {id(node) for chain in chains.values() for node in chain.members}
+        for node in self.order:
+            if node._input1 is None:
+                continue
+            chain = chains.get(node)
+            if chain is not None:
+                plan.append((node, _CHAIN, chain.start, None, tuple(chain.links)))
+            elif id(node) not in inside:
+                kind = _FAST_KINDS.get(node._op, _CALL)
+                plan.append((node, kind, node._input1, node._input2, self._rules[node._op]))
+        return plan
 
     def __len__(self) -> int:
         """The number of nodes recorded."""
@@ -1001,17 +1017,45 @@ class Tape:
             _interrupt_paused(self.order, None)
         watching = _modes.forward_hooks if _threads_in_a_mode else ()
         if not watching:
-            self._recompute(())
+            self._recompute()
             return
         with _mode(forward_hooks=()):  # the ops called below make scratch nodes, not the graph's
-            self._recompute(watching)
+            for node in self.order:  # node by node, each op by its own code, for the hooks
+                if node._input1 is not None:
+                    fresh = self._made_again(node)
+                    node.data, node._local1 = fresh.data, fresh._local1
+                    if node._input2 is not None:
+                        node._local2 = fresh._local2
+                    node.grad = 0.0
+                    for hook in watching:
+                        hook(node)
 
-    def _recompute(self, watching: tuple[Hook, ...]) -> None:
+    def _made_again(self, node: Value) -> Value:
+        """A scratch node: the node's op called on its inputs, as the eager code makes it."""
+        rule, a, b = self._rules[node._op], node._input1, node._input2
+        return rule(a) if b is None else rule(a, b)
+
+    def _recompute(self) -> None:
         for node, kind, a, b, rule in self._plan:
             node.grad = 0.0  # it belonged to the old values; backward() adds into it afresh
-            if kind == _MUL:  # ∂(a*b)/∂a = b, ∂(a*b)/∂b = a
+            if kind == _CHAIN:  # a sum of products: start + w1*x1 + w2*x2 + ...
+                total = a.data
+                for term, w, x, partial in rule:
+                    p = w.data
+                    q = x.data
+                    product = p * q
+                    total = total + product
+                    if total != total:  # NaN: the eager ops raise their errors
+                        _raise_nan_error(partial._input1, w, x)
+                    term.data = product
+                    term._local1 = q  # ∂(w*x)/∂w = x, ∂(w*x)/∂x = w
+                    term._local2 = p
+                    term.grad = 0.0
+                    partial.data = total
+                    partial.grad = 0.0
+            elif kind == _MUL:  # ∂(a*b)/∂a = b, ∂(a*b)/∂b = a
                 x = a.data
-                y = b.data  # type: ignore[union-attr]
+                y = b.data
                 out = x * y
                 if out != out:
                     rule(a, b)  # the op's own error: inf * 0
@@ -1019,7 +1063,7 @@ class Tape:
                 node._local1 = y
                 node._local2 = x
             elif kind == _ADD:  # the local derivatives stay 1, 1
-                out = a.data + b.data  # type: ignore[union-attr]
+                out = a.data + b.data
                 if out != out:
                     rule(a, b)
                 node.data = out
@@ -1042,9 +1086,6 @@ class Tape:
                 node.data = fresh.data
                 node._local1 = fresh._local1
                 node._local2 = fresh._local2
-            if watching:
-                for hook in watching:
-                    hook(node)
 
     def replay(self, *, check: bool = False) -> None:
         """Forward along the recorded ops, then backward from the root, in place.
@@ -1063,11 +1104,23 @@ class Tape:
         # backward_pass's chain rule, written per op as forward() is: forward() has set every
         # non-leaf grad to 0, and a sum passes its upstream gradient on unchanged (∂ = 1, 1)
         root.grad = 1.0
-        for node, kind, a, b, _ in reversed(self._plan):
+        for node, kind, a, b, rule in reversed(self._plan):
             upstream = node.grad  # d root / d node, complete: every node that uses it is done
             if upstream != upstream:
                 raise _nan_error(node, self.order)
-            if kind == _ADD:
+            if kind == _CHAIN:
+                # every sum and product inside passes the last sum's gradient on (as 0 + it,
+                # the eager sum), in the order the eager loop reaches them: the start, then
+                # the products from the first to the last (see _sums_of_products)
+                inner = upstream + 0.0
+                a.grad += inner if len(rule) > 1 else upstream
+                for term, w, x, partial in rule:
+                    partial.grad = inner
+                    term.grad = inner
+                    w.grad += term._local1 * inner
+                    x.grad += term._local2 * inner
+                node.grad = upstream
+            elif kind == _ADD:
                 a.grad += upstream
                 b.grad += upstream
             else:
@@ -1080,8 +1133,10 @@ class Tape:
 
     def check(self) -> None:
         """Compare every node with what the eager op makes from the same inputs, bit for bit."""
-        for node, _, a, b, rule in self._plan:
-            fresh = rule(a) if b is None else rule(a, b)
+        for node in self.order:
+            if node._input1 is None:
+                continue
+            fresh = self._made_again(node)
             if (fresh.data, fresh.local_grads) != (node.data, node.local_grads):
                 raise ReplayMismatch(
                     f"Tape.check: {node!r} replayed to data {node.data!r} with local "
@@ -1090,11 +1145,86 @@ class Tape:
                 )
 
 
+class _Chain:
+    """start + w1*x1 + w2*x2 + ... + wn*xn as micrograd builds it, ((start + t1) + t2) + ...,
+    where every product t_k and every partial sum but the last is used by the next sum only."""
+
+    __slots__ = ("start", "links", "members")
+
+    def __init__(self, start: Value) -> None:
+        self.start = start
+        self.links: list[tuple[Value, Value, Value, Value]] = []  # (t_k, w_k, x_k, sum_k)
+        self.members: list[Value] = []
+
+
+def _sums_of_products(order: list[Value]) -> dict[Value, _Chain]:
+    """The chains of sums of products in a graph that a Tape may replay as one step each, by
+    the last sum of each chain.
+
+    One step does each chain's forward where its last sum stands in the order, and its
+    backward there too: the start's share, then the products' from the first to the last,
+    which is the order the eager loop reaches them in (the depth-first order puts a chain's
+    products before its sums, the last product first). Other nodes may stand between them
+    in the order (an input's own graph, met first there); a chain is kept only if none of
+    those adds into a gradient the chain adds into, so every gradient is the same sum, in the
+    same order, bit for bit.
+    """
+    uses: dict[int, int] = {}
+    for node in order:
+        for each in (node._input1, node._input2):
+            if each is not None:
+                uses[id(each)] = uses.get(id(each), 0) + 1
+    growing: dict[int, _Chain] = {}  # id of a chain's last sum so far -> the chain
+    for node in order:
+        term = node._input2
+        if (
+            node._op != "+"
+            or term is None
+            or term._op != "*"
+            or uses[id(term)] != 1
+            or term is node._input1
+        ):
+            continue
+        before = node._input1
+        assert before is not None and term._input1 is not None and term._input2 is not None
+        chain = growing.pop(id(before), None) if uses[id(before)] == 1 else None
+        if chain is None:
+            chain = _Chain(before)
+        chain.links.append((term, term._input1, term._input2, node))
+        chain.members += (term, node)
+        growing[id(node)] = chain
+    where = {id(node): i for i, node in enumerate(order)}
+    kept: dict[Value, _Chain] = {}
+    for chain in growing.values():
+        if len(chain.links) < 2:
+            continue
+        last = chain.links[-1][3]
+        added_into = {id(chain.start)} | {id(v) for _, w, x, _ in chain.links for v in (w, x)}
+        members = {id(node) for node in chain.members}
+        first = min(where[id(node)] for node in chain.members)
+        if not any(
+            id(between._input1) in added_into or id(between._input2) in added_into
+            for between in order[first : where[id(last)]]
+            if id(between) not in members and between._input1 is not None
+        ):
+            kept[last] = chain
+    return kept
+
+
+def _raise_nan_error(before: Value, w: Value, x: Value) -> None:
+    """The error of before + w*x that came out NaN: the product's (inf * 0) or the sum's."""
+    before + w * x
+    raise AssertionError(f"Tape: {before!r} + {w!r} * {x!r} is NaN, yet no op refused it")
+
+
+_Step = tuple[Value, int, Any, Any, Any]  # (node, kind, input1 or start, input2, rule or links)
+
+
 class ReplayMismatch(AssertionError):
     """A replayed node differs from the eager op on the same inputs."""
 
 
-_ADD, _MUL, _RELU, _CALL = 0, 1, 2, 3
+_ADD, _MUL, _RELU, _CALL, _CHAIN = 0, 1, 2, 3, 4
 _FAST_KINDS = {"+": _ADD, "*": _MUL, "relu": _RELU}
 _METHODS: dict[str, Callable[..., Value]] = {
     "+": Value.__add__,

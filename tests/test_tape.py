@@ -257,3 +257,105 @@ def test_detect_anomaly_names_the_replayed_node_that_overflows() -> None:
         x.data = 1e10
         with pytest.raises(AnomalyError, match=r"^\*\(1e\+310|= inf"):
             tape.replay()
+
+
+# ---- sums of products (a neuron's b + w1*x1 + ...), which a tape replays one chain at a time
+
+# each step: ("sum", picks, start) adds start + Σ w_i * node_i over existing nodes (a neuron,
+# built by weighted_sum or by the operators), ("op", name, i, j) any other op on existing
+# nodes, so that nodes are shared between sums, used twice in one sum, and met first inside
+# another sum's inputs
+SUM_STEP = st.one_of(
+    st.tuples(
+        st.just("sum"),
+        st.lists(st.integers(0, 99), min_size=1, max_size=5),
+        st.integers(0, 99),
+        st.booleans(),
+    ),
+    st.tuples(
+        st.just("op"),
+        st.sampled_from(["*", "+", "-", "tanh", "relu", "half power"]),
+        st.integers(0, 99),
+        st.integers(0, 99),
+    ),
+)
+
+
+def build_sums(steps: list[tuple[object, ...]], leaves: list[Value]) -> Value:
+    from operator import mul
+
+    from micrograd_like.engine import weighted_sum
+
+    nodes = list(leaves)
+    weights = iter(leaves[3:] * 40)
+    for step in steps:
+        if step[0] == "sum":
+            _, picks, start, fused = step
+            xs = [nodes[i % len(nodes)] for i in picks]  # type: ignore[attr-defined]
+            ws = [next(weights) for _ in xs]
+            b = nodes[start % len(nodes)]  # type: ignore[operator]
+            nodes.append(weighted_sum(ws, xs, b) if fused else sum(map(mul, ws, xs), b))
+        else:
+            _, op, i, j = step
+            a, b = nodes[i % len(nodes)], nodes[j % len(nodes)]  # type: ignore[operator]
+            nodes.append(UNARY[op](a) if op in UNARY else BINARY[op](a, b))  # type: ignore[index]
+    # the root uses the last few nodes, so that earlier ones are used more than once
+    return sum(nodes[-3:], nodes[0]) * 0.5
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(SUM_STEP, min_size=1, max_size=12),
+    st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=6, max_size=6),
+    st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=6, max_size=6),
+)
+def test_sums_of_products_replay_bit_for_bit(
+    steps: list[tuple[object, ...]], first: list[float], second: list[float]
+) -> None:
+    leaves = [Value(x) for x in first]
+    tape = Tape(build_sums(steps, leaves))
+    for leaf, x in zip(leaves, second, strict=True):
+        leaf.data = x
+        leaf.grad = 0.0
+    tape.replay(check=True)
+    fresh = build_sums(steps, [Value(x) for x in second])
+    fresh.backward()
+    assert snapshot(tape.root) == snapshot(fresh)
+
+
+def test_a_network_replays_its_neurons_as_chains_bit_for_bit() -> None:
+    """An MLP's neurons are the chains; the replay equals a fresh graph, bit for bit, and the
+    tape holds far fewer steps than nodes."""
+    model = MLP(3, [6, 6, 1], seed=4)
+    points = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]]
+
+    def cost_of(rows: list[list[float]]) -> Value:
+        return losses.mse([model([Value(x) for x in row]) for row in rows], [1.0, -1.0])
+
+    tape = Tape(cost_of(points))
+    assert len(tape._plan) < len(tape) / 4
+    model.zero_grad()
+    tape.replay(check=True)
+    replayed = snapshot(tape.root)
+    replayed_grads = [p.grad.hex() for p in model.parameters()]
+    model.zero_grad()
+    fresh = cost_of(points)
+    fresh.backward()
+    assert replayed == snapshot(fresh)
+    assert replayed_grads == [p.grad.hex() for p in model.parameters()]
+
+
+def test_a_chain_with_an_infinite_product_raises_the_eager_error() -> None:
+    w, x, b = [Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)], Value(0.5)
+    from micrograd_like.engine import weighted_sum
+
+    tape = Tape(weighted_sum(w, x, b))
+    w[1].data = math.inf
+    x[1].data = 0.0
+    with pytest.raises(ValueError, match=r"^\*: \(inf \* 0.0\) is not a number"):
+        tape.replay()
+    w[1].data, x[1].data = 1e308, 10.0  # inf, no NaN: a finite sum overflows to inf
+    b.data = -math.inf
+    w[0].data = 1.0
+    with pytest.raises(ValueError, match=r"^\+: \(-inf \+ inf\) is not a number"):
+        tape.replay()
