@@ -999,6 +999,12 @@ class Tape:
         """The number of nodes recorded."""
         return len(self.order)
 
+    @property
+    def steps(self) -> int:
+        """How many steps a replay takes: one per op node, but one for each chain of sums of
+        products (a neuron's b + w1*x1 + w2*x2 + ...), forward and backward."""
+        return len(self._plan)
+
     def forward(self) -> None:
         """Recompute every node's value and local derivatives from the leaves' data, and set
         the grads of the recomputed nodes to 0 (they belonged to the old values); leaf grads
