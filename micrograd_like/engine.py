@@ -983,16 +983,15 @@ class Tape:
         every node of a network, are written out in forward(), the rest call their op. A chain
         of sums of products takes one step, where its last sum stands in the order."""
         plan: list[_Step] = []
-        inside = {id(node) for chain in chains.values() for node in chain.members}
         for node in self.order:
             if node._input1 is None:
                 continue
             chain = chains.get(node)
-            if chain is not None:
-                plan.append((node, _CHAIN, chain.start, None, tuple(chain.links)))
-            elif id(node) not in inside:
+            if chain is None or not chain.whole:
                 kind = _FAST_KINDS.get(node._op, _CALL)
                 plan.append((node, kind, node._input1, node._input2, self._rules[node._op]))
+            elif node is chain.links[-1][3]:
+                plan.append((node, _CHAIN, chain.start, None, tuple(chain.links)))
         return plan
 
     def __len__(self) -> int:
@@ -1155,66 +1154,60 @@ class _Chain:
     """start + w1*x1 + w2*x2 + ... + wn*xn as micrograd builds it, ((start + t1) + t2) + ...,
     where every product t_k and every partial sum but the last is used by the next sum only."""
 
-    __slots__ = ("start", "links", "members")
+    __slots__ = ("start", "links", "end", "whole")
 
     def __init__(self, start: Value) -> None:
         self.start = start
         self.links: list[tuple[Value, Value, Value, Value]] = []  # (t_k, w_k, x_k, sum_k)
-        self.members: list[Value] = []
+        self.end = 0  # where its last sum stands in the order
+        self.whole = False  # replayed as one step
 
 
 def _sums_of_products(order: list[Value]) -> dict[Value, _Chain]:
-    """The chains of sums of products in a graph that a Tape may replay as one step each, by
-    the last sum of each chain.
+    """The chains of sums of products in a graph, by each of their nodes; a Tape replays the
+    `whole` ones as one step each.
 
-    One step does each chain's forward where its last sum stands in the order, and its
-    backward there too: the start's share, then the products' from the first to the last,
-    which is the order the eager loop reaches them in (the depth-first order puts a chain's
-    products before its sums, the last product first). Other nodes may stand between them
-    in the order (an input's own graph, met first there); a chain is kept only if none of
-    those adds into a gradient the chain adds into, so every gradient is the same sum, in the
-    same order, bit for bit.
+    One step does a chain's forward where its last sum stands in the order, and its backward
+    there too: the start's share, then the products' from the first to the last, which is the
+    order the eager loop reaches them in (the depth-first order puts a chain's products before
+    its sums, the last product first). Other nodes may stand between them in the order (an
+    input's own graph, met first there); a chain is whole only if none of those adds into a
+    gradient the chain adds into, so every gradient is the same sum, in the same order, bit for
+    bit.
     """
-    uses: dict[int, int] = {}
+    uses: dict[Value, int] = {}
     for node in order:
         for each in (node._input1, node._input2):
             if each is not None:
-                uses[id(each)] = uses.get(id(each), 0) + 1
-    growing: dict[int, _Chain] = {}  # id of a chain's last sum so far -> the chain
-    for node in order:
-        term = node._input2
-        if (
-            node._op != "+"
-            or term is None
-            or term._op != "*"
-            or uses[id(term)] != 1
-            or term is node._input1
-        ):
+                uses[each] = uses.get(each, 0) + 1
+    chain_of: dict[Value, _Chain] = {}
+    for position, node in enumerate(order):
+        term, before = node._input2, node._input1
+        if node._op != "+" or term is None or term._op != "*" or uses[term] != 1:
             continue
-        before = node._input1
         assert before is not None and term._input1 is not None and term._input2 is not None
-        chain = growing.pop(id(before), None) if uses[id(before)] == 1 else None
-        if chain is None:
+        chain = chain_of.get(before) if uses[before] == 1 else None
+        if chain is None or chain.links[-1][3] is not before:
             chain = _Chain(before)
         chain.links.append((term, term._input1, term._input2, node))
-        chain.members += (term, node)
-        growing[id(node)] = chain
-    where = {id(node): i for i, node in enumerate(order)}
-    kept: dict[Value, _Chain] = {}
-    for chain in growing.values():
+        chain.end = position
+        chain_of[term] = chain_of[node] = chain
+    for chain in set(chain_of.values()):
         if len(chain.links) < 2:
             continue
-        last = chain.links[-1][3]
-        added_into = {id(chain.start)} | {id(v) for _, w, x, _ in chain.links for v in (w, x)}
-        members = {id(node) for node in chain.members}
-        first = min(where[id(node)] for node in chain.members)
-        if not any(
-            id(between._input1) in added_into or id(between._input2) in added_into
-            for between in order[first : where[id(last)]]
-            if id(between) not in members and between._input1 is not None
-        ):
-            kept[last] = chain
-    return kept
+        added_into = {chain.start} | {v for _, w, x, _ in chain.links for v in (w, x)}
+        unseen = 2 * len(chain.links) - 1  # the chain's nodes before its last sum
+        position = chain.end
+        while unseen:  # back through the order to the chain's first node (its ancestors all
+            position -= 1  # stand before its last sum: position stays >= 0)
+            between = order[position]
+            if chain_of.get(between) is chain:
+                unseen -= 1
+            elif between._input1 in added_into or between._input2 in added_into:
+                break
+        else:
+            chain.whole = True
+    return chain_of
 
 
 def _raise_nan_error(before: Value, w: Value, x: Value) -> None:
