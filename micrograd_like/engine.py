@@ -30,13 +30,27 @@ Hook = Callable[["Value"], None]
 class _Modes(threading.local):
     """This thread's modes: recording (off inside `no_grad()`) and the installed `hooks()`.
 
-    A new thread starts with the class defaults: recording on, no hooks.
+    They are worked out from the blocks the thread is inside (`blocks`, each the changes it
+    asked for), again whenever one is entered or left, so blocks may be left in any order
+    (interleaved generators, say) and leave the modes as if they had never been entered. A new
+    thread starts with the class defaults: recording on, no hooks.
     """
 
     recording = True
     forward_hooks: tuple[Hook, ...] = ()
     backward_hooks: tuple[Hook, ...] = ()
-    depth = 0  # how many no_grad()/hooks() blocks this thread is inside
+
+    def __init__(self) -> None:
+        self.blocks: list[dict[str, Any]] = []
+
+    def settle(self) -> None:
+        """The modes of the blocks entered: recording unless one is no_grad(), every block's
+        hooks in the order they were entered, and no forward hook inside a quiet block."""
+        blocks = self.blocks
+        self.recording = all(block.get("recording", True) for block in blocks)
+        quiet = any(block.get("quiet", False) for block in blocks)
+        self.forward_hooks = () if quiet else sum((b.get("forward", ()) for b in blocks), ())
+        self.backward_hooks = sum((block.get("backward", ()) for block in blocks), ())
 
 
 _modes = _Modes()
@@ -48,24 +62,23 @@ _modes_lock = threading.Lock()
 
 @contextmanager
 def _mode(**changes: Any) -> Iterator[None]:
-    """Change this thread's modes for the block, and restore them on the way out."""
+    """Enter a block that changes this thread's modes (recording=False, forward=(hooks),
+    backward=(hooks), quiet=True) until it is left, in whatever order blocks are left."""
     global _threads_in_a_mode
-    previous = {name: getattr(_modes, name) for name in changes}
-    for name, value in changes.items():
-        setattr(_modes, name, value)
-    if _modes.depth == 0:
+    modes, block = _modes, dict(changes)
+    if not modes.blocks:
         with _modes_lock:
             _threads_in_a_mode += 1
-    _modes.depth += 1
+    modes.blocks.append(block)
+    modes.settle()
     try:
         yield
     finally:
-        _modes.depth -= 1
-        if _modes.depth == 0:
+        modes.blocks[:] = [each for each in modes.blocks if each is not block]
+        modes.settle()
+        if not modes.blocks:
             with _modes_lock:
                 _threads_in_a_mode -= 1
-        for name, value in previous.items():
-            setattr(_modes, name, value)
 
 
 # Symbolic local derivatives, written beside each op by @_derivatives: op name -> (forward
@@ -908,10 +921,7 @@ def hooks(*, forward: Hook | None = None, backward: Hook | None = None) -> Itera
     for name, hook in (("forward", forward), ("backward", backward)):
         if hook is not None and not callable(hook):
             raise TypeError(f"hooks: {name} must be a function of a node, got {hook!r}")
-    with _mode(
-        forward_hooks=_modes.forward_hooks + ((forward,) if forward else ()),
-        backward_hooks=_modes.backward_hooks + ((backward,) if backward else ()),
-    ):
+    with _mode(forward=(forward,) if forward else (), backward=(backward,) if backward else ()):
         yield
 
 
@@ -1024,7 +1034,7 @@ class Tape:
         if not watching:
             self._recompute()
             return
-        with _mode(forward_hooks=()):  # the ops called below make scratch nodes, not the graph's
+        with _mode(quiet=True):  # the ops called below make scratch nodes, not the graph's
             for node in self.order:  # node by node, each op by its own code, for the hooks
                 if node._input1 is not None:
                     fresh = self._made_again(node)

@@ -187,3 +187,55 @@ def test_collector_paused_switches_it_back_on_after_an_error() -> None:
     with pytest.raises(ZeroDivisionError), collector_paused():
         Value(1.0) / Value(0.0)
     assert gc.isenabled()
+
+
+def test_blocks_left_out_of_order_in_one_thread_leave_the_modes_as_before() -> None:
+    """Two generators each inside a no_grad() (or hooks()) block, closed in the order they
+    were opened, not the reverse: afterwards the thread records again and has no hooks."""
+    from collections.abc import Iterator
+
+    def inside_no_grad() -> Iterator[None]:
+        with no_grad():
+            yield
+
+    def inside_hooks(seen: list[Value]) -> Iterator[None]:
+        with hooks(forward=seen.append):
+            yield
+
+    first, second = inside_no_grad(), inside_no_grad()
+    next(first)
+    next(second)
+    first.close()  # the outer block leaves first
+    assert not is_grad_enabled()  # the second block is still open
+    second.close()
+    assert is_grad_enabled()
+    assert square_grad_at(3.0) == 6.0
+
+    seen_first: list[Value] = []
+    seen_second: list[Value] = []
+    first, second = inside_hooks(seen_first), inside_hooks(seen_second)
+    next(first)
+    next(second)
+    first.close()
+    Value(1.0) + 1.0  # only the second block's hook is still installed
+    second.close()
+    Value(2.0) + 1.0  # none
+    assert len(seen_first) == 0 and len(seen_second) == 1
+
+
+def test_no_grad_left_inside_a_hooks_block_keeps_the_hook() -> None:
+    from collections.abc import Iterator
+
+    seen: list[Value] = []
+
+    def inside_no_grad() -> Iterator[None]:
+        with no_grad():
+            yield
+
+    outer = inside_no_grad()
+    next(outer)
+    with hooks(forward=seen.append):
+        outer.close()  # no_grad() left while the hooks block is open
+        assert is_grad_enabled()
+        out = Value(1.0) * 2.0
+    assert seen == [out] and out.op == "*"
