@@ -18,11 +18,12 @@ from __future__ import annotations
 import gc
 import math
 import threading
+from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from numbers import Real
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 Hook = Callable[["Value"], None]
 
@@ -661,14 +662,19 @@ def weighted_sum(
 
     The same nodes, in the same order, with the same errors as
     `sum(map(operator.mul, weights, inputs), start)`, micrograd's way: ((b + w1*x1) + w2*x2) ...
-    (except that weights and inputs of different lengths raise ValueError).
+    (except that weights and inputs of different lengths raise ValueError, and that a number
+    `start` is a constant node even when there are no terms).
     Built in one loop, so that a term costs no calls of `__mul__` and `__add__` (a third of the
     time of making its two nodes, measured). A term of plain numbers, or any term while a
     thread is inside no_grad() or hooks(), goes through the operators themselves.
     """
     total = start if isinstance(start, Value) else _lift(start, "+")
     for w, x in zip(weights, inputs, strict=True):
-        if _threads_in_a_mode or not (isinstance(w, Value) and isinstance(x, Value)):
+        # nodes of this module's types only: a subclass of your own keeps its own operators
+        if _threads_in_a_mode or not (
+            (type(w) is Parameter or type(w) is Value)
+            and (type(x) is Value or type(x) is Parameter)
+        ):
             total = total + w * x
             continue
         a, b = w.data, x.data
@@ -872,6 +878,14 @@ def _nan_error(node: Value, order: list[Value]) -> ArithmeticError:
     )
 
 
+def _first_nan_error(found: Value, order: list[Value]) -> ArithmeticError:
+    """The error of the node eager's loop stops at: the first, from the root down, whose grad
+    is NaN. `found` is NaN, and every node after it in the order holds its final grad."""
+    lowest = order.index(found)
+    first = next(node for node in reversed(order[lowest:]) if node.grad != node.grad)
+    return _nan_error(first, order)
+
+
 @contextmanager
 def no_grad() -> Iterator[None]:
     """Compute values without recording the graph (for evaluation and parameter updates).
@@ -889,6 +903,11 @@ def is_grad_enabled() -> bool:
     return _modes.recording
 
 
+_collector_lock = threading.Lock()
+_collector_pauses = 0  # how many collector_paused() blocks are open, in every thread
+_collector_was_enabled = False  # whether the collector was on when the first of them opened
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for the block: an opt-in for training loops.
@@ -896,18 +915,24 @@ def collector_paused() -> Iterator[None]:
     A graph here holds no reference cycles, so reference counting frees it and the collector
     finds nothing to collect; yet it runs every few hundred new nodes and scans them, a
     quarter of an eager training step (measured on the moons step: see the README's Speed).
-    Inside the block it does not run; afterwards it is on again if it was on before, and its
-    next run collects whatever cycles your own code made meanwhile. It is one switch for the
-    whole process (Python has no other): while any thread is inside the block, no thread's
-    cycles are collected.
+    Inside the block it does not run. The collector is one switch for the whole process:
+    it stays off while any thread is inside such a block, and when the last one is left it
+    is on again if it was on when the first was entered; its next run collects whatever
+    cycles your own code made meanwhile.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    global _collector_pauses, _collector_was_enabled
+    with _collector_lock:
+        if _collector_pauses == 0:
+            _collector_was_enabled = gc.isenabled()
+            gc.disable()
+        _collector_pauses += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _collector_lock:
+            _collector_pauses -= 1
+            if _collector_pauses == 0 and _collector_was_enabled:
+                gc.enable()
 
 
 @contextmanager
@@ -1122,19 +1147,17 @@ class Tape:
         for node, kind, a, b, rule in reversed(self._plan):
             upstream = node.grad  # d root / d node, complete: every node that uses it is done
             if upstream != upstream:
-                raise _nan_error(node, self.order)
+                raise _first_nan_error(node, self.order)
             if kind == _CHAIN:
-                # every sum and product inside passes the last sum's gradient on (as 0 + it,
-                # the eager sum), in the order the eager loop reaches them: the start, then
-                # the products from the first to the last (see _sums_of_products)
-                inner = upstream + 0.0
-                a.grad += inner if len(rule) > 1 else upstream
+                # every sum and product inside gets the last sum's gradient (∂ of a sum is 1;
+                # eager adds it to 0.0, which changes no bit: a grad summed from 0.0 is never
+                # -0.0), and its shares go out in the order the eager loop reaches them: the
+                # start's, then the products' from the first to the last (_sums_of_products)
+                a.grad += upstream
                 for term, w, x, partial in rule:
-                    partial.grad = inner
-                    term.grad = inner
-                    w.grad += term._local1 * inner
-                    x.grad += term._local2 * inner
-                node.grad = upstream
+                    partial.grad = term.grad = upstream
+                    w.grad += term._local1 * upstream
+                    x.grad += term._local2 * upstream
             elif kind == _ADD:
                 a.grad += upstream
                 b.grad += upstream
@@ -1144,10 +1167,14 @@ class Tape:
                     b.grad += node._local2 * upstream
         for leaf in self._leaves:  # the loop above checked every other node
             if leaf.grad != leaf.grad:
-                raise _nan_error(leaf, self.order)
+                raise _first_nan_error(leaf, self.order)
 
     def check(self) -> None:
         """Compare every node with what the eager op makes from the same inputs, bit for bit."""
+        with _mode(quiet=True):  # scratch nodes, not the graph's: forward hooks do not see them
+            self._check()
+
+    def _check(self) -> None:
         for node in self.order:
             if node._input1 is None:
                 continue
@@ -1164,13 +1191,22 @@ class _Chain:
     """start + w1*x1 + w2*x2 + ... + wn*xn as micrograd builds it, ((start + t1) + t2) + ...,
     where every product t_k and every partial sum but the last is used by the next sum only."""
 
-    __slots__ = ("start", "links", "end", "whole")
+    __slots__ = ("start", "links", "first", "end", "whole")
 
-    def __init__(self, start: Value) -> None:
+    def __init__(self, start: Value, first: int) -> None:
         self.start = start
         self.links: list[tuple[Value, Value, Value, Value]] = []  # (t_k, w_k, x_k, sum_k)
-        self.end = 0  # where its last sum stands in the order
+        self.first = first  # where its first node stands in the order
+        self.end = first  # where its last sum stands
         self.whole = False  # replayed as one step
+
+    def reads(self) -> dict[Value, int]:
+        """How many times the chain reads each node it adds a gradient into."""
+        count = {self.start: 1}
+        for _, w, x, _ in self.links:
+            count[w] = count.get(w, 0) + 1
+            count[x] = count.get(x, 0) + 1
+        return count
 
 
 def _sums_of_products(order: list[Value]) -> dict[Value, _Chain]:
@@ -1181,9 +1217,9 @@ def _sums_of_products(order: list[Value]) -> dict[Value, _Chain]:
     there too: the start's share, then the products' from the first to the last, which is the
     order the eager loop reaches them in (the depth-first order puts a chain's products before
     its sums, the last product first). Other nodes may stand between them in the order (an
-    input's own graph, met first there); a chain is whole only if none of those adds into a
-    gradient the chain adds into, so every gradient is the same sum, in the same order, bit for
-    bit.
+    input's own graph, met first there); a chain is whole only if none of those reads a node
+    the chain reads, that is adds into a gradient the chain adds into, so that every gradient
+    is the same sum, in the same order, bit for bit.
     """
     uses: dict[Value, int] = {}
     for node in order:
@@ -1191,42 +1227,47 @@ def _sums_of_products(order: list[Value]) -> dict[Value, _Chain]:
             if each is not None:
                 uses[each] = uses.get(each, 0) + 1
     chain_of: dict[Value, _Chain] = {}
+    product_at: dict[Value, int] = {}  # where each product used once stands
     for position, node in enumerate(order):
         term, before = node._input2, node._input1
-        if node._op != "+" or term is None or term._op != "*" or uses[term] != 1:
+        if node._op == "*" and uses.get(node) == 1:
+            product_at[node] = position
+        if node._op != "+" or term is None or term not in product_at:
             continue
         assert before is not None and term._input1 is not None and term._input2 is not None
         chain = chain_of.get(before) if uses[before] == 1 else None
         if chain is None or chain.links[-1][3] is not before:
-            chain = _Chain(before)
+            chain = _Chain(before, product_at[term])
         chain.links.append((term, term._input1, term._input2, node))
+        chain.first = min(chain.first, product_at[term])
         chain.end = position
         chain_of[term] = chain_of[node] = chain
-    for chain in set(chain_of.values()):
-        if len(chain.links) < 2:
-            continue
-        added_into = {chain.start} | {v for _, w, x, _ in chain.links for v in (w, x)}
-        unseen = 2 * len(chain.links) - 1  # the chain's nodes before its last sum
-        position = chain.end
-        while unseen:  # back through the order to the chain's first node (its ancestors all
-            position -= 1  # stand before its last sum: position stays >= 0)
-            between = order[position]
-            if chain_of.get(between) is chain:
-                unseen -= 1
-            elif between._input1 in added_into or between._input2 in added_into:
-                break
-        else:
-            chain.whole = True
+    chains = [chain for chain in set(chain_of.values()) if len(chain.links) > 1]
+    # where each node a chain reads is read, in order: a chain is whole if, between its first
+    # node and its last sum, it is read by the chain alone
+    read_at: dict[Value, list[int]] = {node: [] for chain in chains for node in chain.reads()}
+    for position, node in enumerate(order):
+        for each in (node._input1, node._input2):
+            found = read_at.get(each)  # type: ignore[arg-type]
+            if found is not None:
+                found.append(position)
+    for chain in chains:
+        chain.whole = all(
+            bisect_right(read_at[node], chain.end) - bisect_left(read_at[node], chain.first)
+            == count
+            for node, count in chain.reads().items()
+        )
     return chain_of
 
 
-def _raise_nan_error(before: Value, w: Value, x: Value) -> None:
+def _raise_nan_error(before: Value, w: Value, x: Value) -> NoReturn:
     """The error of before + w*x that came out NaN: the product's (inf * 0) or the sum's."""
     before + w * x
     raise AssertionError(f"Tape: {before!r} + {w!r} * {x!r} is NaN, yet no op refused it")
 
 
-_Step = tuple[Value, int, Any, Any, Any]  # (node, kind, input1 or start, input2, rule or links)
+# (node, kind, input1, input2, rule), or for a chain (last sum, _CHAIN, start, None, links)
+_Step = tuple[Value, int, Any, Any, Any]
 
 
 class ReplayMismatch(AssertionError):

@@ -192,13 +192,13 @@ def test_collector_paused_switches_it_back_on_after_an_error() -> None:
 def test_blocks_left_out_of_order_in_one_thread_leave_the_modes_as_before() -> None:
     """Two generators each inside a no_grad() (or hooks()) block, closed in the order they
     were opened, not the reverse: afterwards the thread records again and has no hooks."""
-    from collections.abc import Iterator
+    from collections.abc import Generator
 
-    def inside_no_grad() -> Iterator[None]:
+    def inside_no_grad() -> Generator[None, None, None]:
         with no_grad():
             yield
 
-    def inside_hooks(seen: list[Value]) -> Iterator[None]:
+    def inside_hooks(seen: list[Value]) -> Generator[None, None, None]:
         with hooks(forward=seen.append):
             yield
 
@@ -224,11 +224,11 @@ def test_blocks_left_out_of_order_in_one_thread_leave_the_modes_as_before() -> N
 
 
 def test_no_grad_left_inside_a_hooks_block_keeps_the_hook() -> None:
-    from collections.abc import Iterator
+    from collections.abc import Generator
 
     seen: list[Value] = []
 
-    def inside_no_grad() -> Iterator[None]:
+    def inside_no_grad() -> Generator[None, None, None]:
         with no_grad():
             yield
 
@@ -239,3 +239,33 @@ def test_no_grad_left_inside_a_hooks_block_keeps_the_hook() -> None:
         assert is_grad_enabled()
         out = Value(1.0) * 2.0
     assert seen == [out] and out.op == "*"
+
+
+def test_collector_paused_in_two_threads_stays_paused_until_both_leave() -> None:
+    import gc
+
+    from micrograd_like import collector_paused
+
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def first() -> None:  # enters first, leaves first
+        with collector_paused():
+            first_in.set()
+            second_in.wait(10)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(10)
+        with collector_paused():
+            second_in.set()
+            first_out.wait(10)
+            seen.append(gc.isenabled())  # the first thread has left: still paused
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert seen == [False]
+    assert gc.isenabled()

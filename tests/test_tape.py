@@ -361,3 +361,50 @@ def test_a_chain_with_an_infinite_product_raises_the_eager_error() -> None:
     w[0].data = 1.0
     with pytest.raises(ValueError, match=r"^\+: \(-inf \+ inf\) is not a number"):
         tape.replay()
+
+
+@pytest.mark.parametrize("which", ["a leaf above a NaN node", "two NaN leaves"])
+def test_the_nan_error_names_the_node_eager_names(which: str) -> None:
+    """Several grads would be NaN: the replay names the first one the eager loop meets."""
+
+    def build_it() -> Value:
+        c = Value(1e308, "c")
+        if which == "a leaf above a NaN node":
+            n = Value(2.0, "x") * 0.0  # a non-leaf, 0: its grad and L's are 0 * inf
+            return ((Value(0.0, "L") * n) * c) * c
+        return ((Value(0.0, "a") * Value(0.0, "b")) * c) * c
+
+    with pytest.raises(ArithmeticError) as eager:
+        build_it().backward()
+    with pytest.raises(ArithmeticError) as replayed:
+        Tape(build_it()).replay()
+    assert str(replayed.value) == str(eager.value)
+
+
+def test_check_mode_shows_forward_hooks_no_scratch_node() -> None:
+    from micrograd_like.engine import hooks
+
+    x = Value(0.5, "x")
+    tape = Tape((x.exp() * x).tanh())
+    seen: list[Value] = []
+    with hooks(forward=seen.append):
+        tape.replay(check=True)
+    assert seen == [node for node in tape.order if node.op]
+
+
+def test_nested_sums_are_each_one_step() -> None:
+    """A sum whose input is the previous sum: each weighted_sum is a chain of its own, and the
+    recording stays linear in the depth (a chain's check looks at its own reads only)."""
+    from micrograd_like.engine import weighted_sum
+
+    z = Value(0.5)
+    for _ in range(300):
+        z = weighted_sum([Value(0.9), Value(0.1)], [z, Value(1.0)], Value(0.0))
+    tape = Tape(z)
+    assert (len(tape), tape.steps) == (2401, 300)
+    tape.replay()
+    fresh = Value(0.5)
+    for _ in range(300):
+        fresh = weighted_sum([Value(0.9), Value(0.1)], [fresh, Value(1.0)], Value(0.0))
+    fresh.backward()
+    assert snapshot(tape.root) == snapshot(fresh)

@@ -21,7 +21,8 @@ extreme = st.one_of(finite, st.sampled_from([math.inf, -math.inf, 0.0, -0.0, 1e3
 
 
 def shape(root: Value, leaves: list[Value]) -> list[tuple[object, ...]]:
-    """Every node in order: its op, its inputs (as positions, leaves by identity), its numbers."""
+    """Every node in order: its op, its inputs (as positions, leaves by identity), its numbers
+    as their exact bits."""
     order = root.topological_order()
     where = {id(node): i for i, node in enumerate(order)}
     named = {id(leaf): f"leaf{i}" for i, leaf in enumerate(leaves)}
@@ -29,8 +30,8 @@ def shape(root: Value, leaves: list[Value]) -> list[tuple[object, ...]]:
         (
             node.op,
             tuple(named.get(id(each), where[id(each)]) for each in node.inputs),
-            node.data,
-            node.local_grads,
+            node.data.hex(),  # the exact bits: 0.0 and -0.0 differ
+            tuple(each.hex() for each in node.local_grads),
         )
         for node in order
     ]
@@ -138,3 +139,17 @@ def test_neuron_builds_micrograds_graph() -> None:
     z = neuron(x)
     expected = sum(map(mul, neuron.w, x), neuron.b)
     assert shape(z, [*neuron.w, neuron.b, *x]) == shape(expected, [*neuron.w, neuron.b, *x])
+
+
+def test_a_subclass_keeps_its_own_operators() -> None:
+    calls: list[str] = []
+
+    class Traced(Value):
+        __slots__ = ()
+
+        def __mul__(self, other: Value | float) -> Value:
+            calls.append("mul")
+            return super().__mul__(other)
+
+    weighted_sum([Traced(2.0), Traced(3.0)], [Value(5.0), Value(7.0)], Value(1.0))
+    assert calls == ["mul", "mul"]
