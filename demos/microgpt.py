@@ -12,7 +12,7 @@ Adam updates the weights with a learning rate that decays linearly to 0.
 The names come from the `names` package on PyPI (the demos extra installs it), which ships the
 first names of the 1990 US census as data files: nothing is downloaded at run time.
 
-    .venv/bin/python demos/microgpt.py               # 1,000 steps (about a minute), then names
+    .venv/bin/python demos/microgpt.py               # 1,000 steps (about 40 s), then names
     .venv/bin/python demos/microgpt.py --steps 200   # quicker, less convincing names
 
 Training replays recorded graphs (`Tape`, `--eager` to build every graph afresh): a tape replays
