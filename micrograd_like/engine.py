@@ -776,11 +776,13 @@ _paused: dict[int, _Pass] = {}
 def _chain_rule(
     root: Value, paused: _Pass | None, order: list[Value] | None = None
 ) -> Iterator[Value]:
-    """Apply the chain rule node by node, yielding each node once its inputs got their share.
+    """Apply the chain rule node by node.
 
-    `paused` is given by a pass that may stop between nodes (backward_pass): its nodes are
-    registered so that another pass over them can tell it to stop. A `Tape` hands in the
-    order it recorded.
+    `paused` is given by a pass that stops between nodes (backward_pass): it yields each node
+    once its inputs got their share, and its nodes are registered so that another pass over
+    them can tell it to stop. Without it the loop runs straight through on the first `next()`
+    (backward(), and a Tape's replay under hooks), which spares a pause per node. A `Tape`
+    hands in the order it recorded.
     """
     if order is None:
         order = root.topological_order()
@@ -809,9 +811,10 @@ def _chain_rule(
             if backward_hooks:
                 for hook in backward_hooks:
                     hook(node)
-            if paused is not None and node is order[0]:
-                _release(order, paused)  # every step applied: nothing left to take over
-            yield node
+            if paused is not None:  # a stepping pass: pause here; backward() runs straight on
+                if node is order[0]:
+                    _release(order, paused)  # every step applied: nothing left to take over
+                yield node
     finally:
         if paused is not None:
             _release(order, paused)
