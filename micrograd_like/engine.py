@@ -145,7 +145,6 @@ def _unary(data: float, op: str, input1: Value, local1: float) -> Value:
     out = _allocate(Value)
     out.data = data
     out.grad = 0.0
-    out.label = ""
     out._op = op
     out._input1 = input1
     out._local1 = local1
@@ -167,7 +166,6 @@ def _binary(
     out = _allocate(Value)
     out.data = data
     out.grad = 0.0
-    out.label = ""
     out._op = op
     out._input1 = input1
     out._local1 = local1
@@ -250,7 +248,9 @@ class Value:
     `_input2`, `_local2`) rather than in tuples: one allocation per node instead of three, which
     halves the time of a training step, most of it spent in the garbage collector otherwise.
     The `__dict__` slot lets your code keep its own attributes on a node (`p.m = 0.0`, as
-    micrograd-era optimizers do); a node that has none never allocates the dictionary.
+    micrograd-era optimizers do); a node that has none never allocates the dictionary. A label
+    lives there too, once set: an unlabelled node (nearly every node an op makes) reads the
+    class's "" and costs neither a slot nor a store.
 
     `==` and hashing are identity (two nodes with the same value are different nodes, and a
     node can be a dictionary key); `< <= > >=` compare `data` and return a bool.
@@ -259,7 +259,6 @@ class Value:
     __slots__ = (
         "data",
         "grad",
-        "label",
         "_op",
         "_input1",
         "_local1",
@@ -270,7 +269,7 @@ class Value:
 
     data: float
     grad: float
-    label: str
+    label: str = ""  # in the node's __dict__ once set: unlabelled nodes share this one
     _op: str
     _input1: Value | None
     _local1: float
@@ -282,7 +281,8 @@ class Value:
         self.grad = 0.0
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
-        self.label = label
+        if label:
+            self.label = label
         self._op = ""
         self._input1 = self._input2 = None
         self._local1 = self._local2 = 0.0
@@ -408,7 +408,6 @@ class Value:
         out = _allocate(Value)  # as in __mul__
         out.data = data
         out.grad = 0.0
-        out.label = ""
         out._op = "+"
         out._input1 = self
         out._local1 = 1.0
@@ -446,7 +445,6 @@ class Value:
         out = _allocate(Value)
         out.data = data
         out.grad = 0.0
-        out.label = ""
         out._op = "*"
         out._input1 = self
         out._local1 = b
@@ -686,7 +684,6 @@ def weighted_sum(
         term = _allocate(Value)  # w * x, as __mul__ makes it
         term.data = product
         term.grad = 0.0
-        term.label = ""
         term._op = "*"
         term._input1 = w
         term._local1 = b
@@ -695,7 +692,6 @@ def weighted_sum(
         out = _allocate(Value)  # total + term, as __add__ makes it
         out.data = data
         out.grad = 0.0
-        out.label = ""
         out._op = "+"
         out._input1 = total
         out._local1 = 1.0

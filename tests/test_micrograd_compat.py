@@ -333,6 +333,20 @@ def test_an_optimizer_can_keep_its_momentum_on_each_parameter() -> None:
     assert all(isinstance(p.velocity, float) for p in model.parameters())  # type: ignore[attr-defined]
 
 
+def test_a_label_is_read_set_and_kept_like_any_attribute() -> None:
+    """Unlabelled nodes read ""; a label set later sticks and
+    sits beside attributes of your own."""
+    x = Value(2.0)
+    y = x * 3.0
+    assert (x.label, y.label) == ("", "")
+    y.label = "y"
+    y.tag = "seen"  # type: ignore[attr-defined]
+    assert (y.label, y.tag, x.label) == ("y", "seen", "")  # type: ignore[attr-defined]
+    assert Value(1.0, "w").label == "w" and repr(y).endswith("label='y')")
+    with pytest.raises(TypeError, match="label must be a str"):
+        Value(1.0, 5)  # type: ignore[arg-type]
+
+
 # ---- microgpt: its style of model code (sum() from 0, max over .data, ** -0.5, grad = 0)
 
 
