@@ -44,14 +44,20 @@ class _Modes(threading.local):
     def __init__(self) -> None:
         self.blocks: list[dict[str, Any]] = []
 
-    def settle(self) -> None:
-        """The modes of the blocks entered: recording unless one is no_grad(), every block's
-        hooks in the order they were entered, and no forward hook inside a quiet block."""
-        blocks = self.blocks
-        self.recording = all(block.get("recording", True) for block in blocks)
-        quiet = any(block.get("quiet", False) for block in blocks)
-        self.forward_hooks = () if quiet else sum((b.get("forward", ()) for b in blocks), ())
-        self.backward_hooks = sum((block.get("backward", ()) for block in blocks), ())
+
+def _settle(state: dict[str, Any]) -> None:
+    """Work a thread's modes out of the blocks it is inside, into its own attributes (`state`,
+    its __dict__, whichever thread runs this: a generator's block may be left in another
+    thread than the one that entered it): recording unless a block is no_grad(), every block's
+    hooks in the order the blocks were entered, and a quiet block hides the forward hooks of
+    the blocks entered before it, not after."""
+    blocks = state["blocks"]
+    state["recording"] = all(block.get("recording", True) for block in blocks)
+    forward: tuple[Hook, ...] = ()
+    for block in blocks:
+        forward = () if block.get("quiet") else forward + block.get("forward", ())
+    state["forward_hooks"] = forward
+    state["backward_hooks"] = sum((block.get("backward", ()) for block in blocks), ())
 
 
 _modes = _Modes()
@@ -66,18 +72,19 @@ def _mode(**changes: Any) -> Iterator[None]:
     """Enter a block that changes this thread's modes (recording=False, forward=(hooks),
     backward=(hooks), quiet=True) until it is left, in whatever order blocks are left."""
     global _threads_in_a_mode
-    modes, block = _modes, dict(changes)
-    if not modes.blocks:
+    state, block = _modes.__dict__, dict(changes)  # the entering thread's own attributes
+    blocks: list[dict[str, Any]] = state["blocks"]
+    if not blocks:
         with _modes_lock:
             _threads_in_a_mode += 1
-    modes.blocks.append(block)
-    modes.settle()
+    blocks.append(block)
+    _settle(state)
     try:
         yield
     finally:
-        modes.blocks[:] = [each for each in modes.blocks if each is not block]
-        modes.settle()
-        if not modes.blocks:
+        blocks[:] = [each for each in blocks if each is not block]
+        _settle(state)
+        if not blocks:
             with _modes_lock:
                 _threads_in_a_mode -= 1
 
@@ -669,9 +676,11 @@ def weighted_sum(
     total = start if isinstance(start, Value) else _lift(start, "+")
     for w, x in zip(weights, inputs, strict=True):
         # nodes of this module's types only: a subclass of your own keeps its own operators
+        # (its start's __add__ included)
         if _threads_in_a_mode or not (
             (type(w) is Parameter or type(w) is Value)
             and (type(x) is Value or type(x) is Parameter)
+            and (type(total) is Value or type(total) is Parameter)
         ):
             total = total + w * x
             continue
@@ -974,9 +983,10 @@ class Tape:
     graph again.
 
     The numbers are those of a fresh forward and backward of the same expression, bit for bit
-    (each op runs the same arithmetic, and every gradient is summed in the same order), out-of-
-    domain values raise the same errors (the replay then stops half-way: fix the data and
-    replay again), and leaf grads accumulate as with `backward()`. Data-dependent ops such as
+    (each op runs the same arithmetic, and every gradient is summed in the same order), an
+    out-of-domain value raises the same error (the replay then stops half-way: fix the data and
+    replay again; with several, the one named may differ), and leaf grads accumulate as with
+    `backward()`. Data-dependent ops such as
     `relu` pick their branch again on every replay. The limit: the graph's *shape* must not
     depend on the data (a Python `if` on a value, `max(values)`): such a graph must be built
     again. Ops made with `Value.from_op` need a rule: `Tape(cost, rules={"my_op": my_op})`,

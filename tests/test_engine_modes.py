@@ -269,3 +269,66 @@ def test_collector_paused_in_two_threads_stays_paused_until_both_leave() -> None
         thread.join(10)
     assert seen == [False]
     assert gc.isenabled()
+
+
+def test_a_no_grad_block_closed_from_another_thread_leaves_its_thread_recording() -> None:
+    """A generator's no_grad() block entered in a worker thread and closed from this one: the
+    worker records again, whatever other threads are doing."""
+    from collections.abc import Generator
+
+    def batches() -> Generator[int, None, None]:
+        with no_grad():
+            yield 1
+            yield 2
+
+    batch = batches()
+    entered, closed, other_in, done = (threading.Event() for _ in range(4))
+    ops: list[str] = []
+
+    def worker() -> None:
+        next(batch)  # the block is entered in this thread
+        entered.set()
+        closed.wait(10)
+        ops.append((Value(2.0) * Value(3.0)).op)
+        other_in.wait(10)  # another thread is inside an unrelated hooks() block now
+        ops.append((Value(2.0) * Value(3.0)).op)
+        done.set()
+
+    def other() -> None:
+        with hooks(forward=lambda node: None):
+            other_in.set()
+            done.wait(10)
+
+    threads = [threading.Thread(target=worker)]
+    threads[0].start()
+    assert entered.wait(10)
+    batch.close()  # left from this thread
+    closed.set()
+    threads.append(threading.Thread(target=other))
+    threads[1].start()
+    for thread in threads:
+        thread.join(10)
+    assert ops == ["*", "*"]
+    assert is_grad_enabled()
+
+
+def test_a_hooks_block_opened_by_a_forward_hook_during_a_replay_sees_its_nodes() -> None:
+    """Tape.forward hides its scratch nodes from the hooks installed before it, not from a
+    hooks() block a hook opens while it runs."""
+    inner_seen: list[Value] = []
+    busy: list[int] = []
+
+    def outer(node: Value) -> None:
+        if busy:
+            return  # its own node re-enters it
+        busy.append(1)
+        with hooks(forward=inner_seen.append):
+            Value(1.0) * 2.0
+        busy.pop()
+
+    x = Value(0.5)
+    root = x * 3.0
+    tape = Tape(root)
+    with hooks(forward=outer):
+        tape.replay()
+    assert len(inner_seen) == 1 and inner_seen[0].op == "*"

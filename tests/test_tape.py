@@ -393,8 +393,7 @@ def test_check_mode_shows_forward_hooks_no_scratch_node() -> None:
 
 
 def test_nested_sums_are_each_one_step() -> None:
-    """A sum whose input is the previous sum: each weighted_sum is a chain of its own, and the
-    recording stays linear in the depth (a chain's check looks at its own reads only)."""
+    """A sum whose input is the previous sum: each weighted_sum is a chain of its own."""
     from micrograd_like.engine import weighted_sum
 
     z = Value(0.5)

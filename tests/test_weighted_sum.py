@@ -153,3 +153,18 @@ def test_a_subclass_keeps_its_own_operators() -> None:
 
     weighted_sum([Traced(2.0), Traced(3.0)], [Value(5.0), Value(7.0)], Value(1.0))
     assert calls == ["mul", "mul"]
+
+
+def test_a_subclass_start_keeps_its_own_addition() -> None:
+    class Kept(Value):
+        __slots__ = ()
+
+        def __add__(self, other: Value | float) -> Value:
+            out = super().__add__(other)
+            kept = Kept(out.data)
+            kept.label = "kept"
+            return kept
+
+    total = weighted_sum([Value(2.0)], [Value(5.0)], Kept(1.0))
+    assert (type(total), total.data) == (Kept, 11.0)
+    assert type(sum(map(mul, [Value(2.0)], [Value(5.0)]), Kept(1.0))) is Kept
