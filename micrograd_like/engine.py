@@ -921,8 +921,8 @@ def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for the block: an opt-in for training loops.
 
     A graph here holds no reference cycles, so reference counting frees it and the collector
-    finds nothing to collect; yet it runs every few hundred new nodes and scans them, a
-    quarter of an eager training step (measured on the moons step: see the README's Speed).
+    finds nothing to collect; yet it runs every few hundred new nodes and scans them, a fifth
+    to a quarter of an eager training step (measured on the moons step: see the README's Speed).
     Inside the block it does not run. The collector is one switch for the whole process:
     it stays off while any thread is inside such a block, and when the last one is left it
     is on again if it was on when the first was entered; its next run collects whatever
