@@ -40,6 +40,7 @@ class _Modes(threading.local):
     recording = True
     forward_hooks: tuple[Hook, ...] = ()
     backward_hooks: tuple[Hook, ...] = ()
+    in_hook = False  # a forward hook is running: the nodes it makes are not shown to hooks
 
     def __init__(self) -> None:
         self.blocks: list[dict[str, Any]] = []
@@ -185,13 +186,27 @@ def _binary(
 
 def _apply_modes(out: Value) -> None:
     """This thread's modes for a new node: inside no_grad() it forgets its inputs (a leaf with
-    the value only); hooks() see it."""
+    the value only); hooks() see it, but not the nodes a hook makes itself (a hook that
+    computes with the node would otherwise call itself without end)."""
     modes = _modes
     if not modes.recording:
         out._op = ""
         out._input1 = out._input2 = None
-    for hook in modes.forward_hooks:
-        hook(out)
+    if modes.forward_hooks:
+        _show(out, modes.forward_hooks)
+
+
+def _show(node: Value, forward_hooks: tuple[Hook, ...]) -> None:
+    """Call the forward hooks on a node; the nodes they make themselves are shown to no hook."""
+    modes = _modes
+    if modes.in_hook:
+        return
+    modes.in_hook = True
+    try:
+        for hook in forward_hooks:
+            hook(node)
+    finally:
+        modes.in_hook = False
 
 
 _allocate = object.__new__
@@ -948,8 +963,9 @@ def hooks(*, forward: Hook | None = None, backward: Hook | None = None) -> Itera
     """Call `forward(node)` for every node made in this thread inside the block, and
     `backward(node)` after each node's chain-rule step of every backward pass in it.
 
-    Blocks nest (inner hooks run after outer ones) and are per thread. `detect_anomaly()` is
-    built on this.
+    Blocks nest (inner hooks run after outer ones) and are per thread. The nodes a forward hook
+    makes itself are shown to no hook, so a hook may compute with its node. `detect_anomaly()`
+    is built on this.
     """
     for name, hook in (("forward", forward), ("backward", backward)):
         if hook is not None and not callable(hook):
@@ -1076,8 +1092,7 @@ class Tape:
                     if node._input2 is not None:
                         node._local2 = fresh._local2
                     node.grad = 0.0
-                    for hook in watching:
-                        hook(node)
+                    _show(node, watching)
 
     def _made_again(self, node: Value) -> Value:
         """A scratch node: the node's op called on its inputs, as the eager code makes it."""

@@ -312,23 +312,36 @@ def test_a_no_grad_block_closed_from_another_thread_leaves_its_thread_recording(
     assert is_grad_enabled()
 
 
-def test_a_hooks_block_opened_by_a_forward_hook_during_a_replay_sees_its_nodes() -> None:
-    """Tape.forward hides its scratch nodes from the hooks installed before it, not from a
-    hooks() block a hook opens while it runs."""
+def test_nodes_a_forward_hook_makes_are_shown_to_no_hook_eager_or_replayed() -> None:
+    """A hook that opens a hooks() block of its own and makes a node in it: that node is shown
+    to no hook, in an eager forward and in a replay alike (so no hook can call itself)."""
     inner_seen: list[Value] = []
-    busy: list[int] = []
+    outer_seen: list[Value] = []
 
     def outer(node: Value) -> None:
-        if busy:
-            return  # its own node re-enters it
-        busy.append(1)
+        outer_seen.append(node)
         with hooks(forward=inner_seen.append):
             Value(1.0) * 2.0
-        busy.pop()
 
     x = Value(0.5)
-    root = x * 3.0
+    with hooks(forward=outer):
+        root = x * 3.0
     tape = Tape(root)
     with hooks(forward=outer):
         tape.replay()
-    assert len(inner_seen) == 1 and inner_seen[0].op == "*"
+    assert outer_seen == [root, root] and inner_seen == []
+
+
+def test_a_forward_hook_may_compute_with_the_node_it_is_shown() -> None:
+    """The nodes a hook makes are not shown to the hooks again (no endless recursion)."""
+    seen: list[float] = []
+
+    def hook(node: Value) -> None:
+        with no_grad():
+            seen.append((node * 10.0).data)
+
+    with hooks(forward=hook):
+        y = Value(2.0) * 3.0
+        z = y + 1.0
+    assert seen == [60.0, 70.0]
+    assert z.op == "+" and is_grad_enabled()
