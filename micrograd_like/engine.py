@@ -994,19 +994,19 @@ class Tape:
     recompute it). `tape.replay()` then recomputes every node's value and local derivatives from
     the leaves' current data, along the recorded ops, and runs the backward pass: `.data`,
     `.grad` and `local_grads` are written into the same Value objects, so every reader
-    (drawings, steps, the page) works on a replayed graph. It makes no new nodes and skips the
-    topological sort, which makes a training step several times faster than building the
-    graph again.
+    (drawings, steps, the page) works on a replayed graph. It skips the topological sort,
+    makes no nodes of the graph again (only a scratch node for each op other than +, * and
+    relu, which it recomputes by calling the op) and takes a neuron's sum b + w1*x1 + ... in one
+    step, which makes a training step several times faster than building the graph again.
 
     The numbers are those of a fresh forward and backward of the same expression, bit for bit
     (each op runs the same arithmetic, and every gradient is summed in the same order), an
     out-of-domain value raises the same error (the replay then stops half-way: fix the data and
     replay again; with several, the one named may differ), and leaf grads accumulate as with
-    `backward()`. Data-dependent ops such as
-    `relu` pick their branch again on every replay. The limit: the graph's *shape* must not
-    depend on the data (a Python `if` on a value, `max(values)`): such a graph must be built
-    again. Ops made with `Value.from_op` need a rule: `Tape(cost, rules={"my_op": my_op})`,
-    the function that made the node.
+    `backward()`. Data-dependent ops such as `relu` pick their branch again on every replay.
+    The limit: the graph's *shape* must not depend on the data (a Python `if` on a value,
+    `max(values)`): such a graph must be built again. Ops made with `Value.from_op` need a
+    rule: `Tape(cost, rules={"my_op": my_op})`, the function that made the node.
     """
 
     def __init__(
