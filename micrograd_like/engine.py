@@ -151,6 +151,7 @@ def _unary(data: float, op: str, input1: Value, local1: float) -> Value:
     if data != data:  # NaN: only from an input changed by hand to NaN, never let it spread
         raise ValueError(f"{op}({input1.data!r}) is not a number")
     out = _allocate(Value)
+    out._mark = None
     out.data = data
     out.grad = 0.0
     out._op = op
@@ -172,6 +173,7 @@ def _binary(
             "an earlier overflow reached it (detect_anomaly() finds where)"
         )
     out = _allocate(Value)
+    out._mark = None
     out.data = data
     out.grad = 0.0
     out._op = op
@@ -286,6 +288,7 @@ class Value:
         "_local1",
         "_input2",
         "_local2",
+        "_mark",
         "__dict__",
     )
 
@@ -297,6 +300,7 @@ class Value:
     _local1: float
     _input2: Value | None
     _local2: float
+    _mark: object  # the stamp of the last topological sort that reached this node
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = _as_float(data)
@@ -308,6 +312,7 @@ class Value:
         self._op = ""
         self._input1 = self._input2 = None
         self._local1 = self._local2 = 0.0
+        self._mark = None
 
     @property
     def op(self) -> str:
@@ -428,6 +433,7 @@ class Value:
         if data != data:
             return _binary(data, "+", self, 1.0, other, 1.0)  # its error: inf - inf
         out = _allocate(Value)  # as in __mul__
+        out._mark = None
         out.data = data
         out.grad = 0.0
         out._op = "+"
@@ -465,6 +471,7 @@ class Value:
         # + and * make nearly every node of a network: they build it here, as _binary does,
         # which saves a function call per node (4% of a training step, measured)
         out = _allocate(Value)
+        out._mark = None
         out.data = data
         out.grad = 0.0
         out._op = "*"
@@ -615,30 +622,40 @@ class Value:
         """Every node this one depends on, inputs before the nodes that use them (post-order).
 
         Iterative depth-first search, so a graph of any depth works at the default
-        recursion limit.
+        recursion limit. A visited node is marked in its own slot, with a stamp new to each
+        sort: a slot is read faster than a set of 65,818 nodes is searched (a sixth of the
+        sort, measured). One sort marks at a time; a sort that starts meanwhile (in another
+        thread, or a signal handler's) keeps a set instead and gives the same order.
         """
-        order: list[Value] = []
-        visited: set[Value] = set()
-        stack: list[Value | None] = [self]
-        pop, push, visit, done = stack.pop, stack.append, visited.add, order.append
-        while stack:
-            node = pop()
-            if node is None:  # marker: everything below the next node is in order
-                done(pop())  # type: ignore[arg-type]
-            elif node not in visited:
-                visit(node)
+        if not _marking.acquire(blocking=False):
+            return _order_with_a_set(self)
+        try:
+            order: list[Value] = []
+            stamp = object()
+            stack: list[Value | None] = [self]
+            pop, push, done = stack.pop, stack.append, order.append
+            while stack:
+                node = pop()
+                if node is None:  # marker: everything below the next node is in order
+                    done(pop())  # type: ignore[arg-type]
+                    continue
+                if node._mark is stamp:  # pushed twice, reached by the later push
+                    continue
+                node._mark = stamp
                 input1 = node._input1
                 if input1 is None:  # a leaf is in order at once
                     done(node)
                     continue
                 push(node)
                 push(None)
-                if input1 not in visited:
+                if input1._mark is not stamp:
                     push(input1)
                 input2 = node._input2
-                if input2 is not None and input2 not in visited:
+                if input2 is not None and input2._mark is not stamp:
                     push(input2)
-        return order
+            return order
+        finally:
+            _marking.release()
 
     def backward(self) -> None:
         """Fill `grad` on every node with d self / d node, by the chain rule from here back.
@@ -675,6 +692,39 @@ class Parameter(Value):
     __slots__ = ()
 
 
+# Held by the one topological sort that is marking nodes (Value._mark) at a time.
+_marking = threading.Lock()
+
+
+def _order_with_a_set(root: Value) -> list[Value]:
+    """`root.topological_order()` while another sort is marking nodes: the same search, with
+    the visited nodes in a set of its own."""
+    order: list[Value] = []
+    visited: set[Value] = set()
+    stack: list[Value | None] = [root]
+    pop, push, visit, done = stack.pop, stack.append, visited.add, order.append
+    while stack:
+        node = pop()
+        if node is None:
+            done(pop())  # type: ignore[arg-type]
+            continue
+        if node in visited:
+            continue
+        visit(node)
+        input1 = node._input1
+        if input1 is None:
+            done(node)
+            continue
+        push(node)
+        push(None)
+        if input1 not in visited:
+            push(input1)
+        input2 = node._input2
+        if input2 is not None and input2 not in visited:
+            push(input2)
+    return order
+
+
 def weighted_sum(
     weights: Iterable[Value | float], inputs: Iterable[Value | float], start: Value | float
 ) -> Value:
@@ -706,6 +756,7 @@ def weighted_sum(
             total = total + w * x
             continue
         term = _allocate(Value)  # w * x, as __mul__ makes it
+        term._mark = None
         term.data = product
         term.grad = 0.0
         term._op = "*"
@@ -714,6 +765,7 @@ def weighted_sum(
         term._input2 = x
         term._local2 = a
         out = _allocate(Value)  # total + term, as __add__ makes it
+        out._mark = None
         out.data = data
         out.grad = 0.0
         out._op = "+"

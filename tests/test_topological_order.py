@@ -1,0 +1,135 @@
+"""The topological order against a recursive depth-first search written here, and its marks
+(a stamp per sort on each node, instead of a set of the visited) under sorts that overlap: a
+sort started inside another one in the same thread, and sorts in several threads at once."""
+
+from __future__ import annotations
+
+import random
+import sys
+import threading
+from types import FrameType
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from micrograd_like import Value
+
+
+def post_order(root: Value) -> list[Value]:
+    """The oracle: recursive depth-first post-order, the last input searched first (the
+    iterative search pushes input1, then input2, so it pops input2 first)."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+
+    def visit(node: Value) -> None:
+        seen.add(node)
+        for each in reversed(node.inputs):
+            if each not in seen:
+                visit(each)
+        order.append(node)
+
+    visit(root)
+    return order
+
+
+def random_graph(seed: int, size: int) -> list[Value]:
+    """Nodes made from earlier ones at random: shared inputs, `a * a`, constants, one-input ops;
+    the last ones reach most of the others."""
+    rng = random.Random(seed)
+    nodes = [Value(rng.uniform(-1, 1), label=f"x{i}") for i in range(rng.randint(1, 4))]
+    for _ in range(size):
+        a, b = rng.choice(nodes[-5:]), rng.choice(nodes)  # a recent one: a deep graph
+        kind = rng.randrange(6)
+        if kind == 0:  # every value stays within [-1, 1]
+            nodes.append((a + b).tanh())
+        elif kind == 1:
+            nodes.append(a * b)
+        elif kind == 2:
+            nodes.append(a * a)
+        elif kind == 3:
+            nodes.append(a.tanh())
+        elif kind == 4:
+            nodes.append((0.5 * a - b).tanh())
+        else:
+            nodes.append(-a)
+    return nodes
+
+
+def is_topological(order: list[Value]) -> bool:
+    where = {node: i for i, node in enumerate(order)}
+    return len(where) == len(order) and all(
+        where[each] < where[node] for node in order for each in node.inputs
+    )
+
+
+@settings(max_examples=200)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 40), st.data())
+def test_the_order_is_the_recursive_post_order(seed: int, size: int, data: st.DataObject) -> None:
+    nodes = random_graph(seed, size)
+    root = data.draw(st.sampled_from(nodes))
+    order = root.topological_order()
+    assert order == post_order(root)
+    assert is_topological(order)
+    assert root.topological_order() == order  # the marks of the last sort do not get in the way
+
+
+def test_a_sort_started_inside_another_in_the_same_thread_gives_both_orders() -> None:
+    # a tracer that sorts part of the same graph while the outer sort is half-way, as a signal
+    # handler or a debugger's display could: the inner one must not trample the outer's marks
+    nodes = random_graph(7, 300)
+    outer, inner = nodes[-1], nodes[-2]  # most nodes are in both
+    expected_outer, expected_inner = post_order(outer), post_order(inner)
+    inner_orders: list[list[Value]] = []
+    lines = 0
+
+    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
+        nonlocal lines
+        if frame.f_code.co_name != "topological_order":
+            return None
+        if event == "line":
+            lines += 1
+            if lines == 1_000 and not inner_orders:  # half-way through the outer sort
+                sys.settrace(None)
+                try:
+                    inner_orders.append(inner.topological_order())
+                finally:
+                    sys.settrace(tracer)
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        outer_order = outer.topological_order()
+    finally:
+        sys.settrace(None)
+    assert inner_orders == [expected_inner]
+    assert outer_order == expected_outer
+
+
+def test_threads_sorting_graphs_that_share_nodes_each_get_their_own_order() -> None:
+    # shared weights and a shared subgraph, sorted by 4 threads at once with a thread switch
+    # every microsecond: every order must be the one a lone sort gives
+    nodes = random_graph(11, 2_000)
+    roots = [nodes[-1], nodes[-2], nodes[1_500], nodes[1_000]]
+    expected = [post_order(root) for root in roots]
+    failures: list[str] = []
+    start = threading.Barrier(len(roots))
+
+    def sort_many(which: int) -> None:
+        start.wait()
+        for _ in range(30):
+            if roots[which].topological_order() != expected[which]:
+                failures.append(f"thread {which} got a wrong order")
+                return
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=sort_many, args=(i,)) for i in range(len(roots))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
