@@ -624,8 +624,10 @@ class Value:
         Iterative depth-first search, so a graph of any depth works at the default
         recursion limit. A visited node is marked in its own slot, with a stamp new to each
         sort: a slot is read faster than a set of 65,818 nodes is searched (a sixth of the
-        sort, measured). One sort marks at a time; a sort that starts meanwhile (in another
-        thread, or a signal handler's) keeps a set instead and gives the same order.
+        sort, measured). A node whose inputs are all marked goes into the order at once (in a
+        DAG a marked input is a finished one): a neuron's products w * x do, another sixth.
+        One sort marks at a time; a sort that starts meanwhile (in another thread, or a
+        signal handler's) keeps a set instead and gives the same order.
         """
         if not _marking.acquire(blocking=False):
             return _order_with_a_set(self)
@@ -646,13 +648,19 @@ class Value:
                 if input1 is None:  # a leaf is in order at once
                     done(node)
                     continue
-                push(node)
-                push(None)
-                if input1._mark is not stamp:
-                    push(input1)
                 input2 = node._input2
-                if input2 is not None and input2._mark is not stamp:
+                if input1._mark is not stamp:
+                    push(node)
+                    push(None)
+                    push(input1)
+                    if input2 is not None and input2._mark is not stamp:
+                        push(input2)
+                elif input2 is not None and input2._mark is not stamp:
+                    push(node)
+                    push(None)
                     push(input2)
+                else:  # its inputs are in order already (a marked input is a finished one)
+                    done(node)
             return order
         finally:
             _marking.release()
