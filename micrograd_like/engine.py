@@ -879,6 +879,7 @@ def _chain_rule(
                 node.grad = 0.0
         root.grad = 1.0
         backward_hooks = _modes.backward_hooks if _threads_in_a_mode else ()
+        watched = bool(backward_hooks) or paused is not None
         for node in reversed(order):
             upstream = node.grad  # d root / d node, complete: every node that uses it is done
             if upstream != upstream:
@@ -888,13 +889,13 @@ def _chain_rule(
                 input1.grad += node._local1 * upstream
                 if input2 is not None:
                     input2.grad += node._local2 * upstream
-            if backward_hooks:
+            if watched:
                 for hook in backward_hooks:
                     hook(node)
-            if paused is not None:  # a stepping pass: pause here; backward() runs straight on
-                if node is order[0]:
-                    _release(order, paused)  # every step applied: nothing left to take over
-                yield node
+                if paused is not None:  # a stepping pass: pause here; backward() runs straight on
+                    if node is order[0]:
+                        _release(order, paused)  # every step applied: nothing left to take over
+                    yield node
     finally:
         if paused is not None:
             _release(order, paused)
