@@ -114,6 +114,8 @@ class ChainRow:
     seconds: float  # micrograd_like, forward + backward, median
     seconds_collector_paused: float  # the same with gc.disable() around each run
     micrograd: float | str  # seconds, or why there is no time
+    bare: float  # seconds to make as many bare slotted objects, each holding the one before
+    bare_collector_paused: float  # the same with the collector paused
 
 
 # ---- the network, built three ways from one list of starting weights
@@ -543,6 +545,34 @@ def chain(make: Callable[[float], S], length: int) -> float:
     return c.grad
 
 
+class Bare:
+    """A node with the slots of a `Value` and nothing else: no ops, no graph, no engine."""
+
+    __slots__ = ("data", "grad", "op", "input1", "local1", "input2", "local2", "mark", "__dict__")
+
+    data: float
+    grad: float
+    op: str
+    input1: Bare | None
+    local1: float
+    input2: Bare | None
+    local2: float
+    mark: object
+
+
+def bare_chain(length: int) -> Bare:
+    """`length` bare objects, each holding the one made before it, as y = y * c holds y: what
+    Python's cyclic garbage collector scans in a chain, without the engine's work."""
+    y = Bare()
+    y.input1 = None
+    for _ in range(length):
+        z = Bare()
+        z.data, z.grad, z.op, z.local1 = 1.0, 0.0, "*", 0.999999
+        z.input1, z.input2, z.local2, z.mark = y, None, 1.0, None
+        y = z
+    return y
+
+
 def median_seconds(run: Callable[[], object], repeats: int, pause_collector: bool = False) -> float:
     """The median wall time of `run`; with `pause_collector`, Python's cyclic garbage collector
     is paused during each run (`collector_paused()`), to show what it costs."""
@@ -572,11 +602,14 @@ def bench_chain(config: Config, log: Log) -> list[ChainRow]:
             except RecursionError:
                 micrograd_failed_at = length
                 theirs = "RecursionError"
+        bare = median_seconds(partial(bare_chain, length), config.repeats)
+        bare_paused = median_seconds(partial(bare_chain, length), config.repeats, True)
         log(
             f"chain of {length:,}: {OURS} {_ms(seconds)} ms ({_ms(paused)} ms with the "
-            f"collector paused), micrograd {_ms_or(theirs)}"
+            f"collector paused), micrograd {_ms_or(theirs)}, bare objects {_ms(bare)} ms "
+            f"({_ms(bare_paused)} ms paused)"
         )
-        rows.append(ChainRow(length, seconds, paused, theirs))
+        rows.append(ChainRow(length, seconds, paused, theirs, bare, bare_paused))
     return rows
 
 
@@ -669,14 +702,18 @@ def markdown(
         *gpt_table(config, gpts),
         "",
         f"A chain y = y * c, forward and backward (median of {config.repeats}): a flat "
-        "ns / node means the cost grows in proportion to the depth. The last but one column "
-        "is the same run with Python's cyclic garbage collector paused (`collector_paused()`, "
-        "a choice left to the user): the difference is the collector scanning every live node, "
-        "not the engine. micrograd's recursive topological sort cannot go deeper than "
-        "Python's recursion limit.",
+        "ns / node means the cost grows in proportion to the depth. The next column is the "
+        "same run with Python's cyclic garbage collector paused (`collector_paused()`, a "
+        "choice left to the user): the difference is the collector scanning every live node, "
+        "not the engine. The bare-objects column makes as many objects with a node's slots, "
+        "each holding the one before, and nothing else (collector on / paused): the "
+        "collector's share grows with the number of live objects for any Python objects. "
+        "micrograd's recursive topological sort cannot go deeper than Python's recursion "
+        "limit.",
         "",
-        f"| nodes | {OURS} ms | ns / node | ns / node, collector paused | {MICROGRAD} |",
-        "|--:|--:|--:|--:|:--|",
+        f"| nodes | {OURS} ms | ns / node | ns / node, collector paused | "
+        f"bare objects, ns / node (on / paused) | {MICROGRAD} |",
+        "|--:|--:|--:|--:|--:|:--|",
     ]
     for c in chains:
         theirs = c.micrograd
@@ -684,7 +721,9 @@ def markdown(
             theirs = f"{_ms(theirs)} ms ({_per_node(theirs, c.length)} ns / node)"
         lines.append(
             f"| {c.length:,} | {_ms(c.seconds)} | {_per_node(c.seconds, c.length)} | "
-            f"{_per_node(c.seconds_collector_paused, c.length)} | {theirs} |"
+            f"{_per_node(c.seconds_collector_paused, c.length)} | "
+            f"{_per_node(c.bare, c.length)} / {_per_node(c.bare_collector_paused, c.length)} | "
+            f"{theirs} |"
         )
     return "\n".join(lines)
 

@@ -23,6 +23,7 @@ from benchmarks.bench import (
     PlainMLP,
     Replayed,
     autograd_step,
+    bare_chain,
     bench_chain,
     bench_microgpt,
     check_same_cost,
@@ -117,6 +118,16 @@ def test_micrograds_recursion_error_is_reported_and_deeper_chains_skipped() -> N
     assert rows[1].micrograd == "RecursionError"
     assert rows[2].micrograd == "not run (RecursionError at 2,000)"
     assert all(row.seconds > 0 for row in rows)
+    assert all(row.bare > 0 and row.bare_collector_paused > 0 for row in rows)
+
+
+def test_a_bare_chain_is_as_long_as_asked_and_holds_what_a_node_holds() -> None:
+    end = bare_chain(3)
+    links = 0
+    while end.input1 is not None:
+        assert (end.op, end.input2, vars(end)) == ("*", None, {})
+        end, links = end.input1, links + 1
+    assert links == 3
 
 
 def test_quick_run_prints_all_tables_on_a_tiny_config() -> None:
@@ -133,6 +144,7 @@ def test_quick_run_prints_all_tables_on_a_tiny_config() -> None:
         CLOSURES,
         "| 10 |",
         "| 20 |",
+        "bare objects, ns / node (on / paused)",
         "faster",
         "CPUs",
     ):
