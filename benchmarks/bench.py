@@ -573,17 +573,27 @@ def bare_chain(length: int) -> Bare:
     return y
 
 
-def median_seconds(run: Callable[[], object], repeats: int, pause_collector: bool = False) -> float:
-    """The median wall time of `run`; with `pause_collector`, Python's cyclic garbage collector
-    is paused during each run (`collector_paused()`), to show what it costs."""
+def median_seconds(
+    run: Callable[[], object], repeats: int, pause_collector: bool = False, runs: int = 1
+) -> float:
+    """The median wall time of `run`, over `repeats` samples of `runs` runs each (divided by
+    `runs`); with `pause_collector`, Python's cyclic garbage collector is paused during each
+    sample (`collector_paused()`), to show what it costs."""
     times = []
     for _ in range(repeats):
         gc.collect()
         with collector_paused() if pause_collector else nullcontext():
             start = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - start)
+            for _ in range(runs):
+                run()
+            times.append((time.perf_counter() - start) / runs)
     return statistics.median(times)
+
+
+# A timed sample of a chain makes at least this many nodes: a short chain is built again and
+# again (each one freed before the next, so the live graph stays as long as the chain), and a
+# sample of a millisecond or less is not left to the clock's and the machine's jitter.
+CHAIN_SAMPLE_NODES = 100_000
 
 
 def bench_chain(config: Config, log: Log) -> list[ChainRow]:
@@ -591,19 +601,23 @@ def bench_chain(config: Config, log: Log) -> list[ChainRow]:
     rows = []
     micrograd_failed_at: int | None = None
     for length in config.chain_lengths:
-        seconds = median_seconds(partial(chain, Value, length), config.repeats)
-        paused = median_seconds(partial(chain, Value, length), config.repeats, True)
+        runs = max(1, CHAIN_SAMPLE_NODES // length)
+        ours = partial(chain, Value, length)
+        seconds = median_seconds(ours, config.repeats, runs=runs)
+        paused = median_seconds(ours, config.repeats, True, runs)
         theirs: float | str
         if micrograd_failed_at is not None:
             theirs = f"not run (RecursionError at {micrograd_failed_at:,})"
         else:
             try:
-                theirs = median_seconds(partial(chain, MicrogradValue, length), config.repeats)
+                theirs = median_seconds(
+                    partial(chain, MicrogradValue, length), config.repeats, runs=runs
+                )
             except RecursionError:
                 micrograd_failed_at = length
                 theirs = "RecursionError"
-        bare = median_seconds(partial(bare_chain, length), config.repeats)
-        bare_paused = median_seconds(partial(bare_chain, length), config.repeats, True)
+        bare = median_seconds(partial(bare_chain, length), config.repeats, runs=runs)
+        bare_paused = median_seconds(partial(bare_chain, length), config.repeats, True, runs)
         log(
             f"chain of {length:,}: {OURS} {_ms(seconds)} ms ({_ms(paused)} ms with the "
             f"collector paused), micrograd {_ms_or(theirs)}, bare objects {_ms(bare)} ms "
@@ -701,7 +715,9 @@ def markdown(
         "",
         *gpt_table(config, gpts),
         "",
-        f"A chain y = y * c, forward and backward (median of {config.repeats}): a flat "
+        f"A chain y = y * c, forward and backward (median of {config.repeats} samples; a "
+        f"sample builds a chain of fewer than {CHAIN_SAMPLE_NODES:,} nodes again and again, "
+        f"{CHAIN_SAMPLE_NODES:,} nodes in all): a flat "
         "ns / node means the cost grows in proportion to the depth. The next column is the "
         "same run with Python's cyclic garbage collector paused (`collector_paused()`, a "
         "choice left to the user): the difference is the collector scanning every live node, "
