@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 import threading
 from bisect import bisect_left, bisect_right
 from collections import deque
@@ -626,8 +627,9 @@ class Value:
         sort: a slot is read faster than a set of 65,818 nodes is searched (a sixth of the
         sort, measured). A node whose inputs are all marked goes into the order at once (in a
         DAG a marked input is a finished one): a neuron's products w * x do, another sixth.
-        One sort marks at a time; a sort that starts meanwhile (in another thread, or a
-        signal handler's) keeps a set instead and gives the same order.
+        The slot costs 8 bytes per node. One sort marks at a time; a sort that starts
+        meanwhile (in another thread, or a signal handler's) keeps a set instead and gives
+        the same order.
         """
         if not _marking.acquire(blocking=False):
             return _order_with_a_set(self)
@@ -700,8 +702,21 @@ class Parameter(Value):
     __slots__ = ()
 
 
-# Held by the one topological sort that is marking nodes (Value._mark) at a time.
+# Held by the one topological sort that is marking nodes (Value._mark) at a time. Taken
+# without waiting, so nothing can deadlock on it; at worst it stays held (a Ctrl-C landing
+# between its acquire and the sort's `try`), and every later sort keeps a set: slower, the
+# same order.
 _marking = threading.Lock()
+
+
+def _new_marking_lock() -> None:
+    """A forked child starts with a free lock, whatever sort its parent's threads were in."""
+    global _marking
+    _marking = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which does not fork
+    os.register_at_fork(after_in_child=_new_marking_lock)
 
 
 def _order_with_a_set(root: Value) -> list[Value]:

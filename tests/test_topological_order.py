@@ -4,12 +4,15 @@ sort started inside another one in the same thread, and sorts in several threads
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -56,6 +59,25 @@ def random_graph(seed: int, size: int) -> list[Value]:
     return nodes
 
 
+def searches_with_a_set(sort: Callable[[], object]) -> bool:
+    """Whether `sort` fell back to the search with a set of its own, seen by the name of the
+    function it called (the only thing that tells the two searches apart: they give the same
+    order)."""
+    called: list[str] = []
+
+    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
+        if event == "call":
+            called.append(frame.f_code.co_name)
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        sort()
+    finally:
+        sys.settrace(previous)
+    return "_order_with_a_set" in called
+
+
 def is_topological(order: list[Value]) -> bool:
     where = {node: i for i, node in enumerate(order)}
     return len(where) == len(order) and all(
@@ -90,20 +112,90 @@ def test_a_sort_started_inside_another_in_the_same_thread_gives_both_orders() ->
         if event == "line":
             lines += 1
             if lines == 1_000 and not inner_orders:  # half-way through the outer sort
-                sys.settrace(None)
-                try:
-                    inner_orders.append(inner.topological_order())
-                finally:
-                    sys.settrace(tracer)
+                inner_orders.append(inner.topological_order())
         return tracer
 
+    previous = sys.gettrace()
     sys.settrace(tracer)
     try:
         outer_order = outer.topological_order()
     finally:
-        sys.settrace(None)
+        sys.settrace(previous)
     assert inner_orders == [expected_inner]
     assert outer_order == expected_outer
+    assert not searches_with_a_set(outer.topological_order)  # and the next sort marks again
+
+
+def test_a_sort_interrupted_half_way_leaves_the_next_one_marking() -> None:
+    root = random_graph(3, 200)[-1]
+    lines = 0
+
+    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
+        nonlocal lines
+        if frame.f_code.co_name != "topological_order":
+            return None
+        if event == "line":
+            lines += 1
+            if lines == 500:
+                raise KeyboardInterrupt  # Ctrl-C, half-way through the sort
+        return tracer
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            root.topological_order()
+    finally:
+        sys.settrace(previous)
+    assert lines == 500
+    assert not searches_with_a_set(root.topological_order)
+    assert root.topological_order() == post_order(root)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="this system does not fork")
+def test_a_child_forked_while_a_thread_sorts_marks_its_own_sorts() -> None:
+    root = random_graph(5, 200)[-1]
+    expected = post_order(root)
+    inside, carry_on = threading.Event(), threading.Event()
+    lines = 0
+
+    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
+        nonlocal lines
+        if frame.f_code.co_name != "topological_order":
+            return None
+        if event == "line":
+            lines += 1
+            if lines == 20:  # inside the search's loop: the sort holds its marks
+                inside.set()
+                carry_on.wait(30)
+        return tracer
+
+    def sort_slowly() -> None:
+        sys.settrace(tracer)  # this thread's tracer only
+        root.topological_order()
+
+    thread = threading.Thread(target=sort_slowly)
+    thread.start()
+    try:
+        assert inside.wait(30)
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: its sorts must mark (and be right), not fall back for good
+            answer = b"0"
+            try:
+                if not searches_with_a_set(root.topological_order):
+                    answer = b"1" if root.topological_order() == expected else b"2"
+            finally:
+                os.write(write, answer)
+                os._exit(0)
+        os.close(write)
+        answer = os.read(read, 1)
+        os.close(read)
+        os.waitpid(pid, 0)
+    finally:
+        carry_on.set()
+        thread.join()
+    assert answer == b"1"
 
 
 def test_threads_sorting_graphs_that_share_nodes_each_get_their_own_order() -> None:
