@@ -35,7 +35,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import partial
 from importlib.metadata import version
@@ -95,6 +95,10 @@ class Config:
     points: int = 100
     sizes: tuple[int, ...] = (2, 16, 16, 1)
     chain_lengths: tuple[int, ...] = (100, 1_000, 10_000, 100_000, 1_000_000)
+    # a timed sample of a shorter chain builds it again and again, this many nodes in all (each
+    # chain freed before the next, so the live graph stays as long as the chain): a sample of
+    # a millisecond or less is otherwise left to the clock's and the machine's jitter
+    chain_sample_nodes: int = 100_000
 
 
 QUICK = Config(repeats=3, chain_lengths=(100, 1_000, 10_000, 100_000))
@@ -590,18 +594,12 @@ def median_seconds(
     return statistics.median(times)
 
 
-# A timed sample of a chain makes at least this many nodes: a short chain is built again and
-# again (each one freed before the next, so the live graph stays as long as the chain), and a
-# sample of a millisecond or less is not left to the clock's and the machine's jitter.
-CHAIN_SAMPLE_NODES = 100_000
-
-
 def bench_chain(config: Config, log: Log) -> list[ChainRow]:
     """Forward and backward through chains of each length; micrograd until it fails."""
     rows = []
     micrograd_failed_at: int | None = None
     for length in config.chain_lengths:
-        runs = max(1, CHAIN_SAMPLE_NODES // length)
+        runs = -(-config.chain_sample_nodes // length)  # chains per sample, rounded up
         ours = partial(chain, Value, length)
         seconds = median_seconds(ours, config.repeats, runs=runs)
         paused = median_seconds(ours, config.repeats, True, runs)
@@ -715,9 +713,11 @@ def markdown(
         "",
         *gpt_table(config, gpts),
         "",
-        f"A chain y = y * c, forward and backward (median of {config.repeats} samples; a "
-        f"sample builds a chain of fewer than {CHAIN_SAMPLE_NODES:,} nodes again and again, "
-        f"{CHAIN_SAMPLE_NODES:,} nodes in all): a flat "
+        f"A chain y = y * c, forward and backward: the time of one chain, the median of "
+        f"{config.repeats} samples (a sample builds a chain shorter than "
+        f"{config.chain_sample_nodes:,} nodes again and again, at least "
+        f"{config.chain_sample_nodes:,} nodes in all, each chain freed before the next is "
+        "built). A flat "
         "ns / node means the cost grows in proportion to the depth. The next column is the "
         "same run with Python's cyclic garbage collector paused (`collector_paused()`, a "
         "choice left to the user): the difference is the collector scanning every live node, "
@@ -814,7 +814,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.repeats is not None:
         if args.repeats < 1:
             parser.error(f"--repeats must be at least 1, got {args.repeats}")
-        config = Config(args.repeats, config.points, config.sizes, config.chain_lengths)
+        config = replace(config, repeats=args.repeats)
     if args.write_readme:
         read_readme(args.readme)  # fail now, not after minutes of measuring
 

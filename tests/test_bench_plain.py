@@ -113,7 +113,8 @@ def test_engines_that_disagree_on_the_first_cost_stop_the_benchmark() -> None:
 
 
 def test_micrograds_recursion_error_is_reported_and_deeper_chains_skipped() -> None:
-    rows = bench_chain(Config(repeats=1, chain_lengths=(10, 2_000, 3_000)), quiet)
+    config = Config(repeats=1, chain_lengths=(10, 2_000, 3_000), chain_sample_nodes=6_000)
+    rows = bench_chain(config, quiet)
     assert isinstance(rows[0].micrograd, float)
     assert rows[1].micrograd == "RecursionError"
     assert rows[2].micrograd == "not run (RecursionError at 2,000)"
@@ -132,7 +133,10 @@ def test_a_bare_chain_is_as_long_as_asked_and_holds_what_a_node_holds() -> None:
 
 def test_quick_run_prints_all_tables_on_a_tiny_config() -> None:
     table = run(
-        Config(repeats=1, points=6, sizes=(2, 3, 1), chain_lengths=(10, 20)), quiet, TINY, 2
+        Config(repeats=1, points=6, sizes=(2, 3, 1), chain_lengths=(10, 20), chain_sample_nodes=40),
+        quiet,
+        TINY,
+        2,
     )
     for row in (
         MICROGRAD,
