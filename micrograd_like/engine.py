@@ -273,9 +273,11 @@ class Value:
     `_input2`, `_local2`) rather than in tuples: one allocation per node instead of three, which
     halves the time of a training step, most of it spent in the garbage collector otherwise.
     The `__dict__` slot lets your code keep its own attributes on a node (`p.m = 0.0`, as
-    micrograd-era optimizers do); a node that has none never allocates the dictionary. A label
-    lives there too, once set: an unlabelled node (nearly every node an op makes) reads the
-    class's "" and costs neither a slot nor a store.
+    micrograd-era optimizers do); a node that has none never allocates the dictionary, but
+    CPython 3.11 gives every node a small array for them (measured without the slot: 24 bytes
+    less per node, 2% fewer instructions per training step, 4% with the collector on). A
+    label lives there too, once set: an unlabelled node (nearly every node an op makes) reads
+    the class's "" and costs neither a slot nor a store.
 
     `==` and hashing are identity (two nodes with the same value are different nodes, and a
     node can be a dictionary key); `< <= > >=` compare `data` and return a bool.
