@@ -8,7 +8,8 @@ import os
 import random
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
@@ -59,6 +60,39 @@ def random_graph(seed: int, size: int) -> list[Value]:
     return nodes
 
 
+Tracer = Callable[[FrameType, str, Any], Any]
+
+
+@contextmanager
+def tracing(tracer: Tracer) -> Iterator[None]:
+    """This thread traced by `tracer` for the block, then by whatever traced it before (a
+    debugger, coverage)."""
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
+
+
+def at_line(count: int, act: Callable[[], object]) -> Tracer:
+    """A tracer that calls `act` when topological sorts have run `count` lines in all: half-way
+    through a sort, for a large enough graph."""
+    lines = 0
+
+    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
+        nonlocal lines
+        if frame.f_code.co_name != "topological_order":
+            return None
+        if event == "line":
+            lines += 1
+            if lines == count:
+                act()
+        return tracer
+
+    return tracer
+
+
 def searches_with_a_set(sort: Callable[[], object]) -> bool:
     """Whether `sort` fell back to the search with a set of its own, seen by the name of the
     function it called (the only thing that tells the two searches apart: they give the same
@@ -69,12 +103,8 @@ def searches_with_a_set(sort: Callable[[], object]) -> bool:
         if event == "call":
             called.append(frame.f_code.co_name)
 
-    previous = sys.gettrace()
-    sys.settrace(tracer)
-    try:
+    with tracing(tracer):
         sort()
-    finally:
-        sys.settrace(previous)
     return "_order_with_a_set" in called
 
 
@@ -101,53 +131,22 @@ def test_a_sort_started_inside_another_in_the_same_thread_gives_both_orders() ->
     # handler or a debugger's display could: the inner one must not trample the outer's marks
     nodes = random_graph(7, 300)
     outer, inner = nodes[-1], nodes[-2]  # most nodes are in both
-    expected_outer, expected_inner = post_order(outer), post_order(inner)
     inner_orders: list[list[Value]] = []
-    lines = 0
-
-    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
-        nonlocal lines
-        if frame.f_code.co_name != "topological_order":
-            return None
-        if event == "line":
-            lines += 1
-            if lines == 1_000 and not inner_orders:  # half-way through the outer sort
-                inner_orders.append(inner.topological_order())
-        return tracer
-
-    previous = sys.gettrace()
-    sys.settrace(tracer)
-    try:
+    with tracing(at_line(1_000, lambda: inner_orders.append(inner.topological_order()))):
         outer_order = outer.topological_order()
-    finally:
-        sys.settrace(previous)
-    assert inner_orders == [expected_inner]
-    assert outer_order == expected_outer
+    assert inner_orders == [post_order(inner)]
+    assert outer_order == post_order(outer)
     assert not searches_with_a_set(outer.topological_order)  # and the next sort marks again
 
 
 def test_a_sort_interrupted_half_way_leaves_the_next_one_marking() -> None:
     root = random_graph(3, 200)[-1]
-    lines = 0
 
-    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
-        nonlocal lines
-        if frame.f_code.co_name != "topological_order":
-            return None
-        if event == "line":
-            lines += 1
-            if lines == 500:
-                raise KeyboardInterrupt  # Ctrl-C, half-way through the sort
-        return tracer
+    def ctrl_c() -> None:
+        raise KeyboardInterrupt
 
-    previous = sys.gettrace()
-    sys.settrace(tracer)
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            root.topological_order()
-    finally:
-        sys.settrace(previous)
-    assert lines == 500
+    with tracing(at_line(500, ctrl_c)), pytest.raises(KeyboardInterrupt):
+        root.topological_order()
     assert not searches_with_a_set(root.topological_order)
     assert root.topological_order() == post_order(root)
 
@@ -157,21 +156,13 @@ def test_a_child_forked_while_a_thread_sorts_marks_its_own_sorts() -> None:
     root = random_graph(5, 200)[-1]
     expected = post_order(root)
     inside, carry_on = threading.Event(), threading.Event()
-    lines = 0
 
-    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
-        nonlocal lines
-        if frame.f_code.co_name != "topological_order":
-            return None
-        if event == "line":
-            lines += 1
-            if lines == 20:  # inside the search's loop: the sort holds its marks
-                inside.set()
-                carry_on.wait(30)
-        return tracer
+    def hold() -> None:  # inside the search's loop: the sort holds its marks
+        inside.set()
+        carry_on.wait(30)
 
     def sort_slowly() -> None:
-        sys.settrace(tracer)  # this thread's tracer only
+        sys.settrace(at_line(20, hold))  # this thread's tracer only
         root.topological_order()
 
     thread = threading.Thread(target=sort_slowly)
