@@ -626,12 +626,12 @@ class Value:
 
         Iterative depth-first search, so a graph of any depth works at the default
         recursion limit. A visited node is marked in its own slot, with a stamp new to each
-        sort: a slot is read faster than a set of 65,818 nodes is searched (a sixth of the
-        sort, measured). A node whose inputs are all marked goes into the order at once (in a
-        DAG a marked input is a finished one): a neuron's products w * x do, another sixth.
-        The slot costs 8 bytes per node. One sort marks at a time; a sort that starts
-        meanwhile (in another thread, or a signal handler's) keeps a set instead and gives
-        the same order.
+        sort: a slot is read faster than a set of 65,818 nodes is searched (18% fewer
+        instructions on the moons graph, measured). A node whose inputs are all marked goes
+        into the order at once (in a DAG a marked input is a finished one): a neuron's products
+        w * x do (13% fewer again). The slot costs 8 bytes per node. One sort marks at a
+        time; a sort that starts meanwhile (in another thread, or a signal handler's) keeps a
+        set instead and gives the same order.
         """
         if not _marking.acquire(blocking=False):
             return _order_with_a_set(self)
