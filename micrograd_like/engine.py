@@ -764,15 +764,18 @@ def weighted_sum(
     thread is inside no_grad() or hooks(), goes through the operators themselves.
     """
     total = start if isinstance(start, Value) else _lift(start, "+")
+    # nodes of this module's types only: a subclass of your own keeps its own operators (its
+    # start's __add__ included). A sum built here is a Value, so `total` is checked only where
+    # an operator made it.
+    plain = not _threads_in_a_mode and (type(total) is Value or type(total) is Parameter)
     for w, x in zip(weights, inputs, strict=True):
-        # nodes of this module's types only: a subclass of your own keeps its own operators
-        # (its start's __add__ included)
-        if _threads_in_a_mode or not (
-            (type(w) is Parameter or type(w) is Value)
+        if not (
+            plain
+            and (type(w) is Parameter or type(w) is Value)
             and (type(x) is Value or type(x) is Parameter)
-            and (type(total) is Value or type(total) is Parameter)
         ):
             total = total + w * x
+            plain = not _threads_in_a_mode and (type(total) is Value or type(total) is Parameter)
             continue
         a, b = w.data, x.data
         product = a * b

@@ -168,3 +168,30 @@ def test_a_subclass_start_keeps_its_own_addition() -> None:
     total = weighted_sum([Value(2.0)], [Value(5.0)], Kept(1.0))
     assert (type(total), total.data) == (Kept, 11.0)
     assert type(sum(map(mul, [Value(2.0)], [Value(5.0)]), Kept(1.0))) is Kept
+
+
+def test_a_sum_an_operator_made_of_your_subclass_keeps_its_addition_for_later_terms() -> None:
+    # the third term's input is yours: its reflected operators make the running sum yours too,
+    # and from there on each term must go through your __add__, as with the operators
+    added: list[float] = []
+
+    class Kept(Value):
+        __slots__ = ()
+
+        def __add__(self, other: Value | float) -> Value:
+            out = super().__add__(other)
+            added.append(out.data)
+            return Kept(out.data)
+
+        def __radd__(self, other: float) -> Value:
+            return Kept((other + Value(self.data)).data)
+
+        def __rmul__(self, other: float) -> Value:
+            return Kept((other * Value(self.data)).data)
+
+    weights = [Value(1.0), Value(2.0), Value(3.0), Value(4.0), Value(5.0)]
+    inputs = [Value(1.0), Value(1.0), Kept(1.0), Value(1.0), Value(1.0)]
+    total = weighted_sum(weights, inputs, Value(0.0))
+    theirs = sum(map(mul, weights, inputs), Value(0.0))
+    assert (type(total), total.data) == (type(theirs), theirs.data) == (Kept, 15.0)
+    assert added == [10.0, 15.0, 10.0, 15.0]  # the 4th and 5th terms, in each of the two sums
