@@ -2,27 +2,26 @@
 
 from micrograd_like import losses, nn, optim
 from micrograd_like.checks import AnomalyError, GradcheckError, detect_anomaly, gradcheck
-from micrograd_like.engine import (
-    Parameter,
-    Tape,
-    Value,
-    collector_paused,
-    is_grad_enabled,
-    no_grad,
-)
+from micrograd_like.engine import Parameter, Value
+from micrograd_like.faster import collector_paused, weighted_sum
+from micrograd_like.modes import hooks, is_grad_enabled, no_grad
 from micrograd_like.nn import MLP, Layer, Module, Neuron
 from micrograd_like.page import backprop_data, save_backprop_html
+from micrograd_like.stepping import BackwardConflict
 from micrograd_like.steps import backward_steps, explain
+from micrograd_like.tape import ReplayMismatch, Tape
 from micrograd_like.viz import draw_dot, save_graph
 
 __all__ = [
     "MLP",
     "AnomalyError",
+    "BackwardConflict",
     "GradcheckError",
     "Layer",
     "Module",
     "Neuron",
     "Parameter",
+    "ReplayMismatch",
     "Tape",
     "Value",
     "backprop_data",
@@ -32,6 +31,7 @@ __all__ = [
     "draw_dot",
     "explain",
     "gradcheck",
+    "hooks",
     "is_grad_enabled",
     "losses",
     "nn",
@@ -39,5 +39,6 @@ __all__ = [
     "optim",
     "save_backprop_html",
     "save_graph",
+    "weighted_sum",
 ]
 __version__ = "0.1.0"

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from numbers import Real
 from pathlib import Path
 
-from micrograd_like import engine
+from micrograd_like import modes
 from micrograd_like.engine import Value
 
 # ---- detect_anomaly: infinities and NaNs caught where they are made
@@ -117,7 +117,7 @@ def detect_anomaly() -> Iterator[None]:
     """
     _here.depth += 1
     try:
-        with engine.hooks(forward=_check_forward, backward=_check_backward):
+        with modes.hooks(forward=_check_forward, backward=_check_backward):
             yield
     finally:
         _here.depth -= 1

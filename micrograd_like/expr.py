@@ -3,7 +3,7 @@
 Python's own `ast` reads the text; a whitelist then accepts only numbers, variable names,
 `+ - * / **`, unary `-` and `+`, parentheses and one-argument calls of the engine's
 one-input functions (exp, log, tanh, sigmoid, relu, ...: every op registered in
-`engine.OP_FORMULAS` that is a method of Value). Nothing is ever passed to `eval`: the accepted
+`engine.OPS` that a method of Value makes). Nothing is ever passed to `eval`: the accepted
 tree is walked and each node becomes a Value op, so the result is a computational graph ready
 for `backward()`. Common slips get a hint: `x^2` (write `x**2`), `2x` (write `2*x`), `tahn(x)`
 (did you mean tanh?).
@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from micrograd_like.engine import OP_FORMULAS, Value
+from micrograd_like.engine import OPS, Value
 
 MAX_LENGTH = 1000  # characters
 MAX_DEPTH = 100  # levels of the syntax tree (x + x + ... nests one level per term)
@@ -28,9 +28,12 @@ MAX_EXPONENT = 100  # |n| for a constant exponent x ** n
 
 # The engine's one-input ops that are methods of Value, from its one registry of ops.
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
-    op: getattr(Value, op)
-    for op, (_, local) in OP_FORMULAS.items()
-    if op.isidentifier() and len(local) == 1 and callable(getattr(Value, op, None))
+    op.name: op.method
+    for op in OPS.values()
+    if op.name.isidentifier()
+    and op.method is not None
+    and op.method is getattr(Value, op.name, None)
+    and len(op.local or ()) == 1
 }
 
 OPERATORS: dict[type[ast.operator], Callable[[Value, Value | float], Value]] = {

@@ -11,7 +11,7 @@ Two kinds of derivative meet in every line, and they are written differently:
 The chain rule joins them: `dC/dW += ∂mul4/∂W × dC/dmul4 = 1.5 × 0.0962 = 0.1443`. On a stream
 that cannot encode ∂ and × (a latin-1 console), `print()` spells them `partial` and `*`.
 
-- `backward_steps(root)` (also `root.backward_steps()`): the backward pass itself, paused after
+- `backward_steps(root)`: the backward pass itself (`stepping.backward_pass`), paused after
   each node, each step a record of the chain rule it just applied.
 - `explain(root, leaf)`: d root / d leaf as a sum over every path of products of local
   derivatives, each with its formula and its number.
@@ -28,15 +28,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
-from micrograd_like import engine
-from micrograd_like.engine import OP_FORMULAS, Value
-from micrograd_like.view import UNICODE, GraphView, Notation, format_number, notation_for
-
-
-def _num(x: float) -> str:
-    """A number inside a product: negatives in brackets."""
-    text = format_number(x)
-    return f"({text})" if x < 0 else text
+from micrograd_like.engine import Value, entry
+from micrograd_like.floats import format_factor, format_number
+from micrograd_like.stepping import backward_pass
+from micrograd_like.view import UNICODE, GraphView, Notation, notation_for
 
 
 # ---- backward_steps: the engine's own backward pass, paused after each node
@@ -97,8 +92,8 @@ class BackwardStep:
         for share in self.shares:
             lines.append(
                 f"{grad(root, share.name)} += {notation.local(node, share.name)} "
-                f"{notation.times} {grad(root, node)} = {_num(share.local)} {notation.times} "
-                f"{_num(self.upstream)} = {format_number(share.contribution)}"
+                f"{notation.times} {grad(root, node)} = {format_factor(share.local)} {notation.times} "
+                f"{format_factor(self.upstream)} = {format_number(share.contribution)}"
             )
         return "\n".join(lines)
 
@@ -109,7 +104,7 @@ class BackwardStep:
 def backward_steps(root: Value, *, view: GraphView | None = None) -> Iterator[BackwardStep]:
     """Run the backward pass of `root` one node at a time, yielding a `BackwardStep` after each.
 
-    The steps come from the engine's own chain-rule loop (`engine.backward_pass`), in the order
+    The steps come from the engine's own chain-rule loop (`stepping.backward_pass`), in the order
     of `backward()`: `reversed(root.topological_order())`, the root first. Every node yields a
     step, leaves included, so the steps line up one to one with the nodes. It *is* the backward
     pass: it writes grads as `backward()` does.
@@ -136,7 +131,7 @@ def _steps(root: Value, view: GraphView) -> Iterator[BackwardStep]:
     # d root / d node from this pass alone, summed in the engine's order (so a non-leaf's equals
     # its grad exactly, and a leaf's is its grad less what it held before the pass)
     this_pass: dict[Value, float] = {root: 1.0}
-    for node in engine.backward_pass(root):
+    for node in backward_pass(root):
         upstream = this_pass.get(node, 0.0)
         shares = []
         for each, local in zip(node.inputs, node.local_grads, strict=True):
@@ -152,9 +147,6 @@ def _steps(root: Value, view: GraphView) -> Iterator[BackwardStep]:
         yield BackwardStep(
             node, name, root_name, upstream, tuple(shares), grad_before, node is root
         )
-
-
-engine.set_step_reader(backward_steps)
 
 
 # ---- explain: the chain rule for one leaf, path by path
@@ -238,7 +230,7 @@ class Explanation:
             local = times.join(notation.local(f.node, f.input) for f in factors)
             lines.append(f"  path {number}: {whole} = {local}")
             lines.append(f"{pad} = " + times.join(_bracket(f.formula) for f in factors))
-            lines.append(f"{pad} = " + times.join(_num(f.local) for f in factors))
+            lines.append(f"{pad} = " + times.join(format_factor(f.local) for f in factors))
             lines.append(f"{pad} = {format_number(path.product)}")
         how = "the sum over the paths" if count > 1 else "the one path"
         lines.append(f"{whole} = {format_number(self.total)} ({how})")
@@ -265,11 +257,10 @@ def _local_formula(node: Value, position: int, view: GraphView) -> str:
     """∂node/∂input `position`, from the formula registered beside the op in the engine, with
     the inputs', the output's and the exponent's names put in for a, b, out and n."""
     op = node.op
-    key = "**n" if op.startswith("**") and op != "**" else op
-    entry = OP_FORMULAS.get(key)
-    if entry is None:
-        return "?"  # an op registered without a formula: its number is still exact
-    formula = entry[1][position]
+    local = entry(op).local
+    if local is None:
+        return "?"  # an op made with Value.from_op without formulas: its number is still exact
+    formula = local[position]
     inputs = node.inputs
     symbols = {"a": view.name(inputs[0]), "out": view.name(node), "n": op[2:]}
     if len(inputs) == 2:

@@ -21,32 +21,16 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
-from micrograd_like.engine import Parameter, Value
+from micrograd_like.engine import Parameter, Value, entry
+from micrograd_like.floats import format_number as format_number  # where readers found it
 
 ROLES = ("input", "constant", "parameter", "intermediate", "root")
 
-# The word an unlabelled node's name starts with, by op; ops not listed use their own name
-# (exp, log, tanh, ...). Powers with a number exponent (op "**2") are "pow" too.
-OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "neg": "neg"}
-
-# What each input of an op whose inputs do not commute is called, in order, in drawings.
-OPERAND_NAMES = {"-": ("a", "b"), "/": ("a", "b"), "**": ("base", "exp")}
-
 
 def op_word(op: str) -> str:
-    """The word for an op in node names: `mul` for `*`, `pow` for `**2`, `leaf` for ""."""
-    if not op:
-        return "leaf"
-    if op.startswith("**"):
-        return "pow"
-    return OP_WORDS.get(op, op)
-
-
-def format_number(x: float) -> str:
-    """A number as readers print it: 4 decimals, but a small value is never rounded to 0
-    (`1.2e-07`, not `0.0`), and infinities stay `inf`."""
-    rounded = round(x, 4)
-    return repr(rounded) if rounded != 0 or x == 0 else f"{x:.4g}"
+    """The word for an op in node names, from the registry of ops: `mul` for `*`, `pow` for
+    `**2`, `tanh` for tanh; `leaf` for ""."""
+    return entry(op).word if op else "leaf"
 
 
 def count_nodes(root: Value, limit: int) -> int:
@@ -158,7 +142,7 @@ class GraphView:
     def operand_names(self, node: Value) -> tuple[str, ...]:
         """What each input of `node` is called in drawings where the inputs do not commute
         (`a` and `b` of `a - b`, `base` and `exp` of `base ** exp`); () where order is free."""
-        names = OPERAND_NAMES.get(node.op, ())
+        names = entry(node.op).operands if node.op else ()
         return names if len(names) == len(node.inputs) else ()
 
     def leaves(self) -> list[Value]:

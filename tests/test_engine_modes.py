@@ -7,8 +7,10 @@ import threading
 
 import pytest
 
-from micrograd_like import Value, no_grad
-from micrograd_like.engine import BackwardConflict, Tape, backward_pass, hooks, is_grad_enabled
+from micrograd_like import Value, backward_steps, no_grad
+from micrograd_like.modes import hooks, is_grad_enabled
+from micrograd_like.stepping import BackwardConflict, backward_pass
+from micrograd_like.tape import Tape
 
 
 def square_grad_at(x: float) -> float:
@@ -104,7 +106,7 @@ def test_no_grad_inside_computes_values_whose_derivative_does_not_exist() -> Non
 def test_a_paused_stepping_pass_stops_when_another_pass_runs_on_its_graph() -> None:
     x = Value(3.0, "x")
     y = x * x + x
-    first = y.backward_steps()
+    first = backward_steps(y)
     next(first)
     y.backward()  # another pass over the same graph while the first is paused
     with pytest.raises(BackwardConflict, match="another backward pass"):

@@ -154,9 +154,9 @@ def test_a_name_given_twice_is_refused() -> None:
 
 
 def test_the_functions_are_the_engines_one_input_ops() -> None:
-    from micrograd_like.engine import OP_FORMULAS, Value
+    from micrograd_like.engine import OPS, Value
     from micrograd_like.expr import FUNCTIONS
 
     assert {"exp", "log", "tanh", "sigmoid", "relu"} <= set(FUNCTIONS)
     for name, function in FUNCTIONS.items():
-        assert len(OP_FORMULAS[name][1]) == 1 and function is getattr(Value, name)
+        assert len(OPS[name].local or ()) == 1 and function is getattr(Value, name)

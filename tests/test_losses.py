@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from micrograd_like.engine import Tape, Value
+from micrograd_like.engine import Value
+from micrograd_like.tape import Tape
 from micrograd_like.losses import (
     binary_cross_entropy,
     cross_entropy,

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from micrograd_like import engine
+from micrograd_like import modes
 from micrograd_like.engine import Value
 from micrograd_like.losses import mse
 from micrograd_like.nn import MLP
@@ -93,7 +93,7 @@ def test_a_step_builds_no_graph(monkeypatch: pytest.MonkeyPatch) -> None:
     params = model.parameters()
     before = [p.data for p in params]
     made: list[Value] = []  # every node an op creates passes the engine's forward hook
-    with engine.hooks(forward=made.append):
+    with modes.hooks(forward=made.append):
         for optimizer in (SGD(params, lr=0.1, momentum=0.5), Adam(params)):
             optimizer.step()
     assert made == []

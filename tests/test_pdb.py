@@ -68,14 +68,20 @@ def chain_rule_line() -> int:
     ).stdout.splitlines()
     assert len(found) == 1, found  # exactly one line: the chain rule
     number, code = found[0].split(":", 1)
-    assert code.strip() == "input1.grad += node._local1 * upstream"
+    assert code.strip() == "input1.grad += node.local1 * upstream"
     return int(number)
 
 
 def test_the_guides_grep_finds_the_chain_rule_statement_of_the_loop() -> None:
     line = chain_rule_line()
     source = Path(engine.__file__).read_text(encoding="utf-8").splitlines()
-    assert source[line - 1].strip() == "input1.grad += node._local1 * upstream"
+    assert source[line - 1].strip() == "input1.grad += node.local1 * upstream"
+    assert line <= 80, "the chain rule stands near the top of the engine"
+    # and the statement is inside Value.backward(), the loop a learner reaches from C.backward()
+    backward = source.index("    def backward(self) -> None:")
+    assert backward < line - 1 and not any(
+        row.startswith("    def ") for row in source[backward + 1 : line - 1]
+    )
 
 
 def test_the_pdb_session_prints_what_the_guide_shows(tmp_path: Path) -> None:

@@ -171,13 +171,13 @@ def test_after_a_backward_a_leaf_line_gives_this_pass_and_what_the_grad_holds() 
     cost = x * 5.0  # dcost/dx = 5, by hand
     cost.label = "C"
     cost.backward()  # x.grad = 5
-    steps = list(cost.backward_steps())  # a second pass: x.grad = 10
+    steps = list(backward_steps(cost))  # a second pass: x.grad = 10
     assert x.grad == 10.0
     assert next(str(step) for step in steps if step.node is x) == (
         "dC/dx = 5.0 (a leaf: final for this pass; x.grad holds 10.0, as it held 5.0 before: "
         "leaf grads add up)"
     )
-    steps = list(net["C"].backward_steps())  # fresh leaves: the plain line, the hand number
+    steps = list(backward_steps(net["C"]))  # fresh leaves: the plain line, the hand number
     assert next(s for s in steps if s.node is net["W"]).upstream == pytest.approx(DC_DW)
 
 
@@ -192,7 +192,7 @@ def test_each_share_records_this_pass_apart_from_the_accumulated_grad() -> None:
 
 
 def test_a_root_that_is_a_leaf_reads_sensibly() -> None:
-    (step,) = list(Value(2.0, "x").backward_steps())
+    (step,) = list(backward_steps(Value(2.0, "x")))
     assert str(step) == "dx/dx = 1.0 (the root: final)"
 
 
@@ -343,13 +343,13 @@ def test_the_one_weight_step_reads_like_seed_002() -> None:
     a.label = "a"
     cost = (a - 0.5) ** 2
     cost.label = "C"
-    lines = [str(step) for step in cost.backward_steps()]
+    lines = [str(step) for step in backward_steps(cost)]
     assert "dC/dw += ∂a/∂w × dC/da = 1.5 × 1.4 = 2.1" in "\n".join(lines)
 
 
 def test_a_paused_stepper_refuses_to_go_on_after_another_pass() -> None:
     net = one_neuron()
-    steps = net["C"].backward_steps()
+    steps = backward_steps(net["C"])
     next(steps)
     net["C"].backward()  # another pass over the same nodes while the stepper is paused
     with pytest.raises(RuntimeError, match="another backward pass ran over"):

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd_like import MLP, Tape, Value, losses, no_grad
-from micrograd_like.engine import ReplayMismatch
+from micrograd_like.tape import ReplayMismatch
 
 # every op, each fed only values inside its domain (as the engine-property tests do)
 UNARY: dict[str, Callable[[Value], Value]] = {
@@ -216,7 +216,7 @@ def test_forward_hands_the_backward_pass_zeroed_intermediate_grads() -> None:
 
 
 def test_backward_hooks_see_every_node_of_a_replay() -> None:
-    from micrograd_like.engine import hooks
+    from micrograd_like.modes import hooks
 
     x = Value(3.0, "x")
     root = (x * x + 1.0).relu()
@@ -230,7 +230,7 @@ def test_backward_hooks_see_every_node_of_a_replay() -> None:
 def test_forward_hooks_see_the_recomputed_nodes_and_no_scratch_node() -> None:
     """Ops the tape recomputes by calling them (exp, tanh, /) make scratch nodes: hooks must see
     the graph's own nodes, each once, in order, with their new values."""
-    from micrograd_like.engine import hooks
+    from micrograd_like.modes import hooks
 
     x = Value(0.5, "x")
     root = ((x * 2.0).exp() / (x.tanh() + 2.0)).relu()
@@ -284,7 +284,7 @@ SUM_STEP = st.one_of(
 def build_sums(steps: list[tuple[object, ...]], leaves: list[Value]) -> Value:
     from operator import mul
 
-    from micrograd_like.engine import weighted_sum
+    from micrograd_like.faster import weighted_sum
 
     nodes = list(leaves)
     weights = iter(leaves[3:] * 40)
@@ -349,7 +349,7 @@ def test_a_network_replays_its_neurons_as_chains_bit_for_bit() -> None:
 
 def test_a_chain_with_an_infinite_product_raises_the_eager_error() -> None:
     w, x, b = [Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)], Value(0.5)
-    from micrograd_like.engine import weighted_sum
+    from micrograd_like.faster import weighted_sum
 
     tape = Tape(weighted_sum(w, x, b))
     w[1].data = math.inf
@@ -382,7 +382,7 @@ def test_the_nan_error_names_the_node_eager_names(which: str) -> None:
 
 
 def test_check_mode_shows_forward_hooks_no_scratch_node() -> None:
-    from micrograd_like.engine import hooks
+    from micrograd_like.modes import hooks
 
     x = Value(0.5, "x")
     tape = Tape((x.exp() * x).tanh())
@@ -394,7 +394,7 @@ def test_check_mode_shows_forward_hooks_no_scratch_node() -> None:
 
 def test_nested_sums_are_each_one_step() -> None:
     """A sum whose input is the previous sum: each weighted_sum is a chain of its own."""
-    from micrograd_like.engine import weighted_sum
+    from micrograd_like.faster import weighted_sum
 
     z = Value(0.5)
     for _ in range(300):

@@ -105,7 +105,7 @@ def searches_with_a_set(sort: Callable[[], object]) -> bool:
 
     with tracing(tracer):
         sort()
-    return "_order_with_a_set" in called
+    return "order_with_a_set" in called
 
 
 def is_topological(order: list[Value]) -> bool:

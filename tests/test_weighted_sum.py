@@ -1,4 +1,4 @@
-"""engine.weighted_sum builds exactly the nodes sum(map(mul, w, x), b) builds: same ops, same
+"""faster.weighted_sum builds exactly the nodes sum(map(mul, w, x), b) builds: same ops, same
 inputs in the same order, same numbers, same errors, same hooks, and the same graph under
 no_grad(). The oracle is the operators themselves."""
 
@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd_like import Neuron, Value, no_grad
-from micrograd_like.engine import hooks, weighted_sum
+from micrograd_like.faster import weighted_sum
+from micrograd_like.modes import hooks
 
 finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
 extreme = st.one_of(finite, st.sampled_from([math.inf, -math.inf, 0.0, -0.0, 1e308, 5e-324]))
