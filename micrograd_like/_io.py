@@ -5,6 +5,8 @@ target, flushed to disk, then renamed onto it: the target is always either the o
 new one, never half of each. Reading (`read_regular_file`) refuses anything but a regular file
 of bounded size before reading a byte. Every error is an `OSError` (or `FileTooLargeError` for a
 file over the size limit) whose message names the path the caller gave, never a temporary file.
+`check_writable` runs the writer's checks alone, so that a caller can refuse a bad path before
+long work (drawing a graph, building a page) rather than after it.
 """
 
 from __future__ import annotations
@@ -62,18 +64,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     where = _checked_path(path)
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError(f"cannot write {where}: data must be bytes, got {type(data).__name__}")
-    target = Path(os.path.realpath(where))  # the file at the end of any chain of symlinks
+    target, old = _writable_target(where)
     folder = target.parent
-    try:
-        old: os.stat_result | None = os.stat(target)
-    except FileNotFoundError:
-        old = None
-    except OSError as error:
-        raise _reworded(error, "write", where) from None
-    if old is None and not folder.is_dir():
-        raise FileNotFoundError(f"cannot write {where}: the folder {folder} does not exist")
-    if old is not None:
-        _check_writable(where, target, old)
     tmp_name: str | None = None
     try:
         # a new file gets the mode open() would give it (0o666 less the umask); a replaced one
@@ -101,6 +93,27 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
             step = "" if tmp_name else f" (creating a temporary file in {folder})"
             raise _reworded(error, "write", where, step) from None
         raise
+    return where
+
+
+def check_writable(path: str | os.PathLike[str], *, caller: str = "") -> Path:
+    """Check now what `atomic_write_bytes(path, ...)` checks before writing, and return
+    `Path(path)`; nothing is written. A caller about to do long work for a file (draw a graph,
+    build a page) calls it first, so that a bad path fails at once.
+
+    Raises what the writer would: `TypeError` for a path that is not a str or a Path,
+    `ValueError` for a NUL in it, `FileNotFoundError` for a missing folder, `IsADirectoryError`
+    for a folder, `PermissionError` for a folder that is not writable or a write-protected
+    file, `OSError` for a device, FIFO, socket or symlink loop. Each message names `path` as
+    given, after `caller: ` when `caller` is given (`save_graph: cannot write x/g.svg: ...`).
+    """
+    try:
+        where = _checked_path(path)
+        _writable_target(where)
+    except (OSError, TypeError, ValueError) as error:
+        if not caller:
+            raise
+        raise _prefixed(error, caller) from None
     return where
 
 
@@ -157,7 +170,7 @@ def read_regular_file(path: str | os.PathLike[str], max_bytes: int) -> bytes:
 
 def _checked_path(path: object) -> Path:
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}: {path!r}")
+        raise TypeError(f"path must be a str or a Path, got {type(path).__name__}: {path!r}")
     where = Path(path)
     if "\0" in str(where):
         raise ValueError(f"path must not contain a NUL character, got {str(where)!r}")
@@ -179,6 +192,27 @@ def _regular_size(where: Path, info: os.stat_result, action: str) -> int:
         raise _error(errno.EISDIR, f"cannot {action} {where}: it is a folder")
     kind = next((name for test, name in kinds if test(mode)), "a special file")
     raise OSError(f"cannot {action} {where}: it is {kind}, not a regular file")
+
+
+def _writable_target(where: Path) -> tuple[Path, os.stat_result | None]:
+    """The file `where` names, at the end of any chain of symlinks, and its status (None if it
+    does not exist yet), once it is one the writer may replace or create: a regular, writable
+    file or none, in an existing folder where a file may be created (the temporary file)."""
+    target = Path(os.path.realpath(where))
+    folder = target.parent
+    try:
+        old: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        old = None
+    except OSError as error:
+        raise _reworded(error, "write", where) from None
+    if old is None and not folder.is_dir():
+        raise FileNotFoundError(f"cannot write {where}: the folder {folder} does not exist")
+    if old is not None:
+        _check_writable(where, target, old)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise _error(errno.EACCES, f"cannot write {where}: the folder {folder} is not writable")
+    return target, old
 
 
 def _check_writable(where: Path, target: Path, old: os.stat_result) -> None:
@@ -216,6 +250,14 @@ def _reworded(error: OSError, action: str, where: Path, step: str = "") -> OSErr
     if not error.errno:  # raised without an errno (by a test's stand-in, say): keep its class
         return type(error)(message)
     return _error(error.errno, message)
+
+
+def _prefixed(error: Exception, caller: str) -> Exception:
+    """The same kind of error (class, and errno for an OSError), its message after `caller: `."""
+    message = f"{caller}: {error}"
+    if isinstance(error, OSError) and error.errno:
+        return _error(error.errno, message)
+    return type(error)(message)
 
 
 def _error(number: int, message: str) -> OSError:

@@ -7,6 +7,8 @@ so the picture, the printed steps and the page agree on what `mul4` is.
 
 Rendering uses the `dot` executable when it is on the PATH and otherwise the Graphviz library
 bundled in pygraphviz's wheels (the `render` extra), so a fresh machine needs no system package.
+This module is the one place that runs either: `render_bytes` for one picture, `render_svgs`
+for many drawings at once (the network view's neurons).
 """
 
 from __future__ import annotations
@@ -18,16 +20,17 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import graphviz
 
-from micrograd_like._io import atomic_write_bytes
+from micrograd_like._io import atomic_write_bytes, check_writable
 from micrograd_like.engine import Value
-from micrograd_like.view import GraphView, count_nodes, format_number
+from micrograd_like.floats import format_number
+from micrograd_like.view import GraphView, count_nodes
 
 RENDER_FORMATS = ("svg", "png", "pdf")
 SUFFIX_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
@@ -398,14 +401,11 @@ def render_bytes(graph: graphviz.Digraph, format: str) -> bytes:
             f"got {format!r}"
         )
     source = str(graph.source)
-    executable = shutil.which("dot")
-    if executable is not None:
-        run = subprocess.run(
-            [executable, f"-T{format}"], input=source.encode(), capture_output=True
-        )
+    run = _run_dot(source, format)
+    if run is not None:
         if run.returncode != 0:
             message = run.stderr.decode(errors="replace").strip().replace("\n", " ")
-            raise RuntimeError(f"render_bytes: {executable} failed: {message}")
+            raise RuntimeError(f"render_bytes: {run.args[0]} failed: {message}")
         return run.stdout
     try:
         import pygraphviz
@@ -438,20 +438,44 @@ def render_bytes(graph: graphviz.Digraph, format: str) -> bytes:
 _FD2_LOCK = threading.Lock()  # one draw at a time borrows file descriptor 2
 
 
+def render_svgs(graphs: Sequence[graphviz.Digraph]) -> list[str]:
+    """Each graph laid out as SVG text, in order, each from its `<svg` tag on (no XML
+    prologue, ready to put inside a page).
+
+    With the `dot` executable all of them go through one run of it (dot lays out every graph
+    of its input in turn): a process per drawing would cost more than the layouts of many
+    small ones, as the network view's one drawing per neuron. Without `dot`, or should that
+    one run fail, each graph is drawn by `render_bytes`, which says what went wrong.
+    """
+    if not graphs:
+        return []
+    run = _run_dot("\n".join(str(graph.source) for graph in graphs), "svg")
+    if run is not None and run.returncode == 0:
+        # dot escapes every "<" of a label, so "</svg>" only ever ends a picture
+        pictures = run.stdout.decode("utf-8").split("</svg>")[:-1]
+        if len(pictures) == len(graphs):
+            return [_svg_element(picture + "</svg>") for picture in pictures]
+    return [_svg_element(render_bytes(graph, "svg").decode("utf-8")) for graph in graphs]
+
+
+def _svg_element(text: str) -> str:
+    return text[text.index("<svg") :]
+
+
+def _run_dot(source: str, format: str) -> subprocess.CompletedProcess[bytes] | None:
+    """`dot -T<format>` on the DOT text `source`, or None when no `dot` is on the PATH: the
+    one place the package runs a program."""
+    executable = shutil.which("dot")
+    if executable is None:
+        return None
+    return subprocess.run([executable, f"-T{format}"], input=source.encode(), capture_output=True)
+
+
 def save_graph(root: Value, path: str | os.PathLike[str], **draw_dot_options: Any) -> Path:
     """Draw the graph of `root` and write it to `path` atomically; the suffix picks the format
-    (.svg .png .pdf, or .dot for the DOT text). Returns the path. The path and the options are
-    checked before any drawing."""
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(
-            f"save_graph: path must be a str or a Path, got {type(path).__name__}: {path!r}"
-        )
-    target = Path(path)
-    if not target.parent.is_dir():
-        raise FileNotFoundError(
-            f"save_graph: cannot write {str(target)!r}: the folder {str(target.parent)!r} does "
-            "not exist"
-        )
+    (.svg .png .pdf, or .dot for the DOT text). Returns the path. The path (as the writer,
+    `_io.check_writable`, checks it) and the options are checked before any drawing."""
+    target = check_writable(path, caller="save_graph")
     file_format = SUFFIX_FORMATS.get(target.suffix.lower())
     if file_format is None:
         raise ValueError(

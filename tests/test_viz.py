@@ -26,6 +26,7 @@ from micrograd_like.viz import (
     RendererNotFound,
     draw_dot,
     render_bytes,
+    render_svgs,
     save_graph,
 )
 
@@ -459,3 +460,94 @@ def test_save_graph_refuses_a_missing_folder_before_drawing(
         save_graph(neuron(), tmp_path / "nowhere" / "graph.svg")
     with pytest.raises(TypeError, match="save_graph: path must be a str or a Path, got int: 3"):
         save_graph(neuron(), 3)  # type: ignore[arg-type]
+
+
+def test_save_graph_refuses_a_folder_or_a_read_only_file_before_drawing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def no_drawing(*_: object, **__: object) -> None:
+        raise AssertionError("drew before checking the path")
+
+    monkeypatch.setattr("micrograd_like.viz.draw_dot", no_drawing)
+    (tmp_path / "graph.svg").mkdir()
+    with pytest.raises(
+        IsADirectoryError, match=rf"^save_graph: cannot write {tmp_path / 'graph.svg'}: it is a"
+    ):
+        save_graph(neuron(), tmp_path / "graph.svg")
+    locked = tmp_path / "locked.svg"
+    locked.write_text("old")
+    locked.chmod(0o444)
+    with pytest.raises(PermissionError, match=rf"^save_graph: cannot write {locked}: the file is"):
+        save_graph(neuron(), locked)
+    assert locked.read_text() == "old"
+
+
+def test_save_graph_names_the_users_path_in_every_path_error(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "graph.svg"
+    with pytest.raises(FileNotFoundError) as error:
+        save_graph(neuron(), missing)
+    assert str(error.value) == (
+        f"save_graph: cannot write {missing}: the folder {tmp_path / 'nowhere'} does not exist"
+    )
+    with pytest.raises(ValueError, match="save_graph: path must not contain a NUL"):
+        save_graph(neuron(), "graph\0.svg")
+
+
+# ---- many drawings at once
+
+
+def drawings() -> list[Any]:
+    """Three small graphs, each with a label of its own."""
+    return [draw_dot(Value(float(k), label=f"only{k}") * 2) for k in range(3)]
+
+
+def test_render_svgs_lays_out_many_graphs_in_one_run_of_dot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    need_dot()
+    hide_pygraphviz(monkeypatch)  # so only `dot` can have made the pictures
+    runs: list[list[str]] = []
+    real_run = subprocess.run
+
+    def counted(command: list[str], **options: Any) -> Any:
+        runs.append(command)
+        return real_run(command, **options)
+
+    monkeypatch.setattr(subprocess, "run", counted)
+    pictures = render_svgs(drawings())
+    assert len(runs) == 1 and runs[0][1:] == ["-Tsvg"]
+    assert len(pictures) == 3
+    for k, picture in enumerate(pictures):
+        assert picture.startswith("<svg") and picture.endswith("</svg>")
+        texts = svg_texts(picture.encode())
+        assert f"only{k}" in texts and not {f"only{j}" for j in range(3) if j != k} & set(texts)
+
+
+def test_render_svgs_without_dot_draws_each_graph_with_pygraphviz(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    hide_dot(monkeypatch, tmp_path)
+    pictures = render_svgs(drawings())
+    assert [f"only{k}" in svg_texts(p.encode()) for k, p in enumerate(pictures)] == [True] * 3
+    assert all(p.startswith("<svg") and p.rstrip().endswith("</svg>") for p in pictures)
+    assert render_svgs([]) == []
+
+
+def test_render_svgs_says_what_dot_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    need_dot()
+    hide_pygraphviz(monkeypatch)
+    broken = drawings()
+    broken[1].body.append("\tn0 -> ;\n")  # not DOT
+    with pytest.raises(RuntimeError, match=r"render_bytes: .*dot failed: .*syntax error"):
+        render_svgs(broken)
+
+
+def test_viz_is_the_one_module_that_runs_a_program() -> None:
+    package = Path(__file__).resolve().parent.parent / "micrograd_like"
+    running = sorted(
+        path.name
+        for path in package.glob("*.py")
+        if "subprocess" in path.read_text(encoding="utf-8")
+        or 'which("dot")' in path.read_text(encoding="utf-8")
+    )
+    assert running == ["viz.py"]
