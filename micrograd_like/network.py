@@ -5,10 +5,13 @@ activation a and its delta δ = dC/dz, and the backward pass as the seeds write 
     δ_i = (W_{i+1}^T δ_{i+1}) ⊙ f'(z_i)
     ∂C/∂W_i = δ_i x_{i−1}^T,  ∂C/∂b_i = δ_i    (x_i = a_i, layer i's activations; x_0 the input)
 
-A network is recognised from the labels `nn` gives its parameters: `L2.N3.w1` is the weight from
-input 1 into neuron 3 of layer 2, `L2.N3.b` its bias. Each weight feeds one `*` node (the weight
-times its input), the bias starts the chain of `+` nodes that sums them, the end of that chain
-is z, and the activation op reading z (relu, tanh, sigmoid) is a; a linear neuron's a is its z.
+A network is recognised from where `nn` put its parameters, never from their labels: each
+parameter a `Neuron` makes records its place as `p.position` (`nn.Position(2, 3, 1)` is the
+weight from input 1 into neuron 3 of layer 2, `Position(2, 3, None)` that neuron's bias), or an
+explicit `model` gives its layers (`model.layers[i].neurons[j].w[k]`, `.b`). Each weight feeds
+one `*` node (the weight times its input), the bias starts the chain of `+` nodes that sums
+them, the end of that chain is z, and the activation op reading z (relu, tanh, sigmoid) is a; a
+linear neuron's a is its z. Labels only name things in the text, as everywhere else.
 Every number shown is the engine's: δ is z's grad, dC/da is a's grad, f'(z) is the local
 derivative the activation op stored in the forward pass.
 """
@@ -16,17 +19,17 @@ derivative the activation op stored in the forward pass.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from micrograd_like.engine import Parameter, Value
+from micrograd_like import nn
+from micrograd_like.engine import OPS, Parameter, Value
+from micrograd_like.floats import format_factor, format_number
 from micrograd_like.steps import explain
-from micrograd_like.view import GraphView, format_number
-from micrograd_like.viz import DrawOptions, Graph, draw_view, render_bytes
+from micrograd_like.view import GraphView
+from micrograd_like.viz import DrawOptions, draw_view, render_svgs
 
 NETWORK_MAX_NODES = 20_000
 """The page draws a network of up to this many nodes in its network view, however large
@@ -38,10 +41,6 @@ shows its one-line chain rule dC/dw = δ x and how to get explain() in Python.""
 LISTED_WEIGHTS = 4
 """A step lists its neuron's weight gradients one per line up to this many inputs, else as one
 vector line (a weight's own line is a click away)."""
-PARAMETER_LABEL = re.compile(r"^L(\d+)\.N(\d+)\.(?:w(\d+)|b)$")
-ACTIVATION_OPS = ("relu", "tanh", "sigmoid")
-# f'(z) as the seeds write it, by activation
-SLOPES = {"sigmoid": "σ'", "tanh": "tanh'", "relu": "relu'", "linear": "f'"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ class Neuron:
     """One neuron of a recognised network: a = f(w · x + b), f its activation."""
 
     layer: int  # 1 for the first hidden layer, L for the output layer
-    index: int  # 1-based, as in its label
+    index: int  # 1 for the layer's first neuron
     weights: tuple[Value, ...]  # w1, w2, ... in order
     bias: Value
     inputs: tuple[Value, ...]  # x_k, the value each weight multiplies
@@ -80,33 +79,32 @@ class Network:
     layers: tuple[tuple[Neuron, ...], ...]
 
 
-def find_network(view: GraphView) -> Network | None:
+_Skeleton = list[list[tuple[tuple[Value, ...], Value]]]
+"""A network's parameters, layer by layer and neuron by neuron: (its weights in order, its bias)."""
+
+
+def find_network(view: GraphView, model: nn.Module | None = None) -> Network | None:
     """The network `nn` built in the graph of `view`, or None if the graph is not one network
-    evaluated once (no `L1.N1.w1` labels, a parameter used twice as on a batch, a layer not fed
-    by the one before it, ...). It only reads the graph."""
+    evaluated once (no parameters made by `nn`, a parameter used twice as on a batch, a layer
+    not fed by the one before it, ...). It only reads the graph.
+
+    Without `model`, the layers and neurons are those the parameters in the graph record in
+    their `position` (see `nn.Position`): the labels may say anything. With `model` (an `MLP`,
+    a `Layer` or a `Neuron`), they are the model's own, `model.layers[i].neurons[j]`; a model
+    with a layer of your own (not an `nn.Layer`), or whose parameters are not in the graph,
+    gives None."""
+    skeleton = _placed_parameters(view) if model is None else _model_parameters(model)
+    if not skeleton:
+        return None
     consumers: dict[Value, list[Value]] = defaultdict(list)
     for node in view.order:
         for each in node.inputs:
             consumers[each].append(node)
-    found: dict[tuple[int, int], dict[str, Any]] = defaultdict(lambda: {"w": {}})
-    for node in view.order:
-        match = PARAMETER_LABEL.match(node.label) if isinstance(node, Parameter) else None
-        if match is None:
-            continue
-        key = (int(match.group(1)), int(match.group(2)))
-        if match.group(3) is None:
-            found[key]["b"] = node
-        else:
-            found[key]["w"][int(match.group(3))] = node
-    if not found:
-        return None
-    depth = max(layer for layer, _ in found)
     layers: list[list[Neuron]] = []
-    for layer in range(1, depth + 1):
-        width = max((index for lay, index in found if lay == layer), default=0)
+    for layer, parameters in enumerate(skeleton, start=1):
         neurons = []
-        for index in range(1, width + 1):
-            neuron = _neuron(layer, index, found.get((layer, index)), consumers)
+        for index, (weights, bias) in enumerate(parameters, start=1):
+            neuron = _neuron(layer, index, weights, bias, consumers)
             if neuron is None:
                 return None
             neurons.append(neuron)
@@ -124,16 +122,71 @@ def find_network(view: GraphView) -> Network | None:
     return Network(inputs, tuple(tuple(neurons) for neurons in layers))
 
 
+def _placed_parameters(view: GraphView) -> _Skeleton | None:
+    """The network the graph's parameters say they form, by their `position`: every layer from
+    1 to the last, every neuron of a layer from 1 to its last, each with its bias and its
+    weights 1 to n; None if a place is missing or taken twice (two models in one graph)."""
+    found: dict[tuple[int, int], dict[int | None, Value]] = defaultdict(dict)
+    for node in view.order:
+        if not isinstance(node, Parameter):
+            continue
+        position = getattr(node, "position", None)
+        if not isinstance(position, nn.Position):
+            continue
+        parts = found[position.layer, position.neuron]
+        if position.input in parts:
+            return None
+        parts[position.input] = node
+    if not found:
+        return None
+    skeleton: _Skeleton = []
+    depth = max(layer for layer, _ in found)
+    for layer in range(1, depth + 1):
+        width = max((index for at, index in found if at == layer), default=0)
+        neurons = []
+        for index in range(1, width + 1):
+            parts = found.get((layer, index), {})
+            count = len(parts) - 1  # its weights: every part but the bias
+            if None not in parts or count < 1 or any(k not in parts for k in range(1, count + 1)):
+                return None
+            neurons.append((tuple(parts[k] for k in range(1, count + 1)), parts[None]))
+        skeleton.append(neurons)
+    return skeleton
+
+
+def _model_parameters(model: nn.Module) -> _Skeleton | None:
+    """The network of an `nn` model, as its layers hold it now."""
+    if isinstance(model, nn.Neuron):
+        return [[(tuple(model.w), model.b)]]
+    if isinstance(model, nn.Layer):
+        layers = [model]
+    elif isinstance(model, nn.MLP):
+        layers = model.layers
+    else:
+        raise TypeError(
+            f"find_network: model must be an nn MLP, Layer or Neuron, got "
+            f"{type(model).__name__}: {model!r}"
+        )
+    skeleton: _Skeleton = []
+    for layer in layers:
+        if not isinstance(layer, nn.Layer) or not all(
+            isinstance(neuron, nn.Neuron) for neuron in layer.neurons
+        ):
+            return None
+        skeleton.append([(tuple(neuron.w), neuron.b) for neuron in layer.neurons])
+    return skeleton
+
+
 def _neuron(
-    layer: int, index: int, parts: dict[str, Any] | None, consumers: dict[Value, list[Value]]
+    layer: int,
+    index: int,
+    weights: tuple[Value, ...],
+    bias: Value,
+    consumers: dict[Value, list[Value]],
 ) -> Neuron | None:
     """One neuron from its parameters, following the graph nn builds: ((b + w1 x1) + w2 x2)..."""
-    if parts is None or "b" not in parts or not parts["w"]:
+    if not weights:
         return None
-    weights_by_number: dict[int, Value] = parts["w"]
-    if sorted(weights_by_number) != list(range(1, len(weights_by_number) + 1)):
-        return None
-    weights = tuple(weights_by_number[k] for k in sorted(weights_by_number))
     products, inputs = [], []
     for weight in weights:
         users = consumers.get(weight, [])
@@ -142,7 +195,7 @@ def _neuron(
         products.append(users[0])
         inputs.append(users[0].inputs[1])
     sums: list[Value] = []
-    current: Value = parts["b"]
+    current: Value = bias
     for product in products:
         users = consumers.get(current, [])
         if len(users) != 1 or users[0].op != "+" or users[0].inputs != (current, product):
@@ -152,7 +205,7 @@ def _neuron(
     if any(len(consumers.get(product, [])) != 1 for product in products):
         return None
     users = consumers.get(current, [])
-    if len(users) == 1 and users[0].op in ACTIVATION_OPS:
+    if len(users) == 1 and users[0].op in OPS and OPS[users[0].op].activation:
         activation, a = users[0].op, users[0]
     else:
         activation, a = "linear", current
@@ -160,7 +213,7 @@ def _neuron(
         layer,
         index,
         weights,
-        parts["b"],
+        bias,
         tuple(inputs),
         tuple(products),
         tuple(sums),
@@ -174,48 +227,68 @@ def slope(neuron: Neuron) -> float:
     return 1.0 if neuron.a is neuron.z else neuron.a.local_grads[0]
 
 
-def _n(x: float) -> str:
-    text = format_number(x)
-    return f"({text})" if x < 0 else text
+def _slope_name(activation: str) -> str:
+    """f' as the seeds write it: σ' for sigmoid, tanh' for tanh, f' for a linear neuron."""
+    return "f'" if activation == "linear" else f"{OPS[activation].symbol}'"
+
+
+_SYMBOL = re.compile(r"\b(a|out)\b")
+
+
+def _slope_why(neuron: Neuron) -> str:
+    """What f'(z) is, from the activation op's derivative in the registry of ops, written in
+    z (the op's input) and a (its output): σ'(z) = σ(z) * (1 - σ(z)) = a * (1 - a)."""
+    if neuron.activation == "linear":
+        return "a linear neuron: a = z, f'(z) = 1"
+    op = OPS[neuron.activation]
+    local = op.local[0] if op.local else "?"
+
+    def written(formula: str) -> str:
+        formula = _SYMBOL.sub(lambda m: "z" if m.group(1) == "a" else "a", formula)
+        return formula.replace(f"{op.name}(", f"{op.symbol}(")
+
+    text = f"{_slope_name(op.name)}(z) = {written(local)}"
+    in_a = local.replace(f"{op.name}(a)", "out")
+    if in_a != local:  # the derivative in terms of the output: as the seeds write it
+        return f"{text} = {written(in_a)}"
+    z, slope_value = format_number(neuron.z.data), format_number(slope(neuron))
+    return f"{text} = {slope_value} at z = {z}"
 
 
 def _step_text(network: Network, neuron: Neuron, view: GraphView) -> str:
     """The seeds' formulas for one neuron's delta and its parameters' gradients, with numbers.
     Read while the grads are those of the pass (δ is z.grad, dC/da is a.grad)."""
-    i, f = neuron.layer, SLOPES[neuron.activation]
+    i, f = neuron.layer, _slope_name(neuron.activation)
     last = len(network.layers)
     cost = view.name(view.root)
     d = cost  # the root's name, in dC/d...
     lines = []
     fz = f"{f}(z)"
-    if neuron.activation == "linear":
-        why = "a linear neuron: a = z, f'(z) = 1"
-    elif neuron.activation == "relu":
-        why = f"relu'(z) = {'1 as z > 0' if neuron.z.data > 0 else '0 as z ≤ 0'}"
-    elif neuron.activation == "sigmoid":
-        why = "σ'(z) = σ(z)(1 − σ(z)) = a(1 − a)"
-    else:
-        why = "tanh'(z) = 1 − tanh(z)² = 1 − a²"
+    why = _slope_why(neuron)
+    # the numbers of δ = dC/da × f'(z), as factors and as the result
+    da, fz_value, delta_text = (
+        format_factor(neuron.a.grad),
+        format_factor(slope(neuron)),
+        format_number(neuron.z.grad),
+    )
     if i == last:
         lines.append(f"δ_{i} = d{d}/da_{i} ⊙ {f}(z_{i})   (the output layer: from the cost)")
         lines.append(
-            f"{neuron.name}: δ = d{d}/da × {fz} = {_n(neuron.a.grad)} × {_n(slope(neuron))} = "
-            f"{format_number(neuron.z.grad)}   ({why})"
+            f"{neuron.name}: δ = d{d}/da × {fz} = {da} × {fz_value} = {delta_text}   ({why})"
         )
     else:
         above = network.layers[i]  # layer i + 1
         lines.append(f"δ_{i} = (W_{i + 1}^T δ_{i + 1}) ⊙ {f}(z_{i})   (from the layer above)")
         k = neuron.index - 1
-        terms = " + ".join(f"{_n(n.weights[k].data)} × {_n(n.z.grad)}" for n in above)
+        terms = " + ".join(
+            f"{format_factor(n.weights[k].data)} × {format_factor(n.z.grad)}" for n in above
+        )
         lines.append(
             f"{neuron.name}: (W_{i + 1}^T δ_{i + 1})_{neuron.index} = "
             f"Σ_j W_{i + 1}[j,{neuron.index}] δ_{i + 1}[j] = {terms} = "
             f"{format_number(neuron.a.grad)}"
         )
-        lines.append(
-            f"{neuron.name}: δ = {_n(neuron.a.grad)} × {fz} = {_n(neuron.a.grad)} × "
-            f"{_n(slope(neuron))} = {format_number(neuron.z.grad)}   ({why})"
-        )
+        lines.append(f"{neuron.name}: δ = {da} × {fz} = {da} × {fz_value} = {delta_text}   ({why})")
     delta = neuron.z.grad
     below = {m.a: f"a({m.name})" for m in network.layers[i - 2]} if i > 1 else {}
     row = f"∂{d}/∂W_{i} = δ_{i} x_{i - 1}^T, row {neuron.index}"
@@ -224,20 +297,20 @@ def _step_text(network: Network, neuron: Neuron, view: GraphView) -> str:
         lines.append(f"{row}:")
         for weight, x in pairs:
             lines.append(
-                f"  d{d}/d{weight.label} = δ × {below.get(x, view.name(x))} = {_n(delta)} × "
-                f"{_n(x.data)} = {format_number(weight.grad)}"
+                f"  d{d}/d{view.name(weight)} = δ × {below.get(x, view.name(x))} = "
+                f"{format_factor(delta)} × {format_factor(x.data)} = {format_number(weight.grad)}"
             )
     else:  # a wide layer: the row as vectors, each weight's line a click away
         (w_first, x_first), (w_last, x_last) = pairs[0], pairs[-1]
         xs = ", ".join(format_number(x.data) for _, x in pairs)
         grads = ", ".join(format_number(w.grad) for w, _ in pairs)
         lines.append(
-            f"{row}: d{d}/d{w_first.label} … d{d}/d{w_last.label} = δ × "
+            f"{row}: d{d}/d{view.name(w_first)} … d{d}/d{view.name(w_last)} = δ × "
             f"[{below.get(x_first, view.name(x_first))} … "
-            f"{below.get(x_last, view.name(x_last))}] = {_n(delta)} × [{xs}] = [{grads}]"
+            f"{below.get(x_last, view.name(x_last))}] = {format_factor(delta)} × [{xs}] = [{grads}]"
         )
     lines.append(
-        f"∂{d}/∂b_{i} = δ_{i}: d{d}/d{neuron.bias.label} = {format_number(neuron.bias.grad)}"
+        f"∂{d}/∂b_{i} = δ_{i}: d{d}/d{view.name(neuron.bias)} = {format_number(neuron.bias.grad)}"
     )
     return "\n".join(lines)
 
@@ -280,14 +353,14 @@ def network_data(view: GraphView, network: Network, options: DrawOptions) -> dic
                     "svg": next(drawings),
                     "bias": {
                         "id": view.id(n.bias),
-                        "name": n.bias.label,
+                        "name": view.name(n.bias),
                         "data": format_number(n.bias.data),
                         "grad": format_number(n.bias.grad),
                     },
                     "weights": [
                         {
                             "id": view.id(w),
-                            "name": w.label,
+                            "name": view.name(w),
                             "data": w.data,
                             "value": format_number(w.data),
                             "grad": format_number(w.grad),
@@ -317,35 +390,18 @@ def network_data(view: GraphView, network: Network, options: DrawOptions) -> dic
     }
 
 
-def render_svgs(graphs: list[Graph]) -> list[str]:
-    """Each graph laid out as SVG text. With the `dot` executable they go through one run of
-    it (dot lays out every graph of its input in turn): a process per neuron would cost more
-    than the layouts."""
-    executable = shutil.which("dot")
-    if executable is not None and graphs:
-        source = "\n".join(str(graph.source) for graph in graphs)
-        run = subprocess.run([executable, "-Tsvg"], input=source.encode(), capture_output=True)
-        pictures = run.stdout.decode("utf-8").split("</svg>")[:-1]
-        if run.returncode == 0 and len(pictures) == len(graphs):
-            return [picture[picture.index("<svg") :] + "</svg>" for picture in pictures]
-    return [_svg(render_bytes(graph, "svg").decode("utf-8")) for graph in graphs]
-
-
-def _svg(text: str) -> str:
-    return text[text.index("<svg") :]
-
-
 def _briefly(
     root: Value, weight: Value, neuron: Neuron, x: Value, view: GraphView, weights: int
 ) -> str:
     """A weight's chain rule through its neuron, for networks too large to explain every path
     of every weight in the page."""
-    cost = view.name(root)
+    cost, w = view.name(root), view.name(weight)
     return (
-        f"d{cost}/d{weight.label} = ∂z/∂{weight.label} × d{cost}/dz = x × δ = "
-        f"{_n(x.data)} × {_n(neuron.z.grad)} = {format_number(weight.grad)}\n"
+        f"d{cost}/d{w} = ∂z/∂{w} × d{cost}/dz = x × δ = "
+        f"{format_factor(x.data)} × {format_factor(neuron.z.grad)} = "
+        f"{format_number(weight.grad)}\n"
         f"(z is {neuron.name}'s weighted sum, δ its delta. Every path from {cost} to "
-        f"{weight.label} is written out by explain({cost}, {weight.label}) in Python; the page "
+        f"{w} is written out by explain({cost}, {w}) in Python; the page "
         f"does not hold it for all {weights:,} weights of a network this size.)"
     )
 

@@ -20,15 +20,16 @@ import random
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from numbers import Integral, Real
 from pathlib import Path
+from typing import NamedTuple
 
 from micrograd_like._io import FileTooLargeError, atomic_write_text, read_regular_file
+from micrograd_like.engine import OPS, Value
 from micrograd_like.engine import Parameter as Parameter  # re-exported: nn's home before
-from micrograd_like.engine import Value, weighted_sum
+from micrograd_like.faster import weighted_sum
 
+# f by name: every op the registry marks as an activation, and "linear" (a = z)
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
-    "relu": Value.relu,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
+    **{op.name: op.method for op in OPS.values() if op.activation},
     "linear": None,
 }
 INITS = ("uniform", "xavier", "he")
@@ -42,6 +43,21 @@ Seed = int | random.Random | None
 
 class CheckpointError(ValueError):
     """A checkpoint file that cannot be loaded into this model (the message says why)."""
+
+
+class Position(NamedTuple):
+    """Where a parameter made by a `Neuron` sits in its network, kept on it as `p.position`.
+
+    `layer` and `neuron` count from 1 (layer 1 is the first hidden layer, neuron 1 a layer's
+    first neuron); `input` is the input a weight multiplies (1 for `w[0]`), None for the bias.
+    In an `MLP`, `model.layers[layer - 1].neurons[neuron - 1].w[input - 1]` is the weight itself.
+    Readers of a graph (the network view, micrograd_like.network) find the network from these,
+    not from labels: a label is a name you may change, a position is where the parameter is.
+    """
+
+    layer: int
+    neuron: int
+    input: int | None  # None: the bias
 
 
 class Module:
@@ -253,6 +269,11 @@ class Neuron(Module):
     gives micrograd's weights; with an int or a `random.Random` they come from a private
     generator and the global state is left alone. Parameters are labelled `{label}.w1`,
     ..., `{label}.b`.
+
+    `layer` and `index` say where the neuron sits (its layer's number in the network, its own
+    in the layer, both from 1); a `Layer` and an `MLP` pass them, as they pass the label. Each
+    parameter keeps its place as `p.position`, a `Position`: `w[0]` of `Neuron(2, layer=3,
+    index=4)` is at `Position(3, 4, 1)`, its bias at `Position(3, 4, None)`.
     """
 
     def __init__(
@@ -265,9 +286,12 @@ class Neuron(Module):
         seed: Seed = None,
         label: str = "N1",
         fan_out: int = 1,
+        layer: int = 1,
+        index: int = 1,
     ) -> None:
         nin = _check_count("Neuron: nin", nin)
         fan_out = _check_count("Neuron: fan_out", fan_out)
+        layer, index = _check_count("Neuron: layer", layer), _check_count("Neuron: index", index)
         if activation is None:
             activation = "relu" if nonlin else "linear"
         self.activation = activation
@@ -282,6 +306,11 @@ class Neuron(Module):
         self.label = label
         self.w = [Parameter(uniform(-bound, bound), f"{label}.w{i}") for i in range(1, nin + 1)]
         self.b = Parameter(0.0, f"{label}.b")
+        # each parameter's place, in its own attribute (Value has a __dict__ for such): the
+        # engine knows nothing of networks, and mypy nothing of this attribute
+        for k, weight in enumerate(self.w, start=1):
+            weight.position = Position(layer, index, k)  # type: ignore[attr-defined]
+        self.b.position = Position(layer, index, None)  # type: ignore[attr-defined]
 
     @property
     def activation(self) -> str:
@@ -305,7 +334,9 @@ class Neuron(Module):
         elif self._activation == "linear":
             self.activation = "relu"  # micrograd's only nonlinearity
 
-    def __call__(self, x: Sequence[Value | float]) -> Value:
+    def __call__(self, x: Sequence[Value | float] | Value) -> Value:
+        if isinstance(x, Value):  # one input, as a one-neuron layer hands its output on
+            x = [x]
         try:
             n = len(x)
         except TypeError:
@@ -348,7 +379,9 @@ class Layer(Module):
 
     Keyword arguments go to every `Neuron` (`nonlin`, `activation`, `init`, `seed`). Calling a
     layer returns the list of its activations, or a bare `Value` when it has one neuron (as in
-    micrograd). Its neurons are labelled `{label}.N1`, `{label}.N2`, ...
+    micrograd). Its neurons are labelled `{label}.N1`, `{label}.N2`, ... `index` is the layer's
+    number in its network (from 1; an `MLP` passes it), which its neurons' parameters record
+    in their `position` (see `Neuron`).
     """
 
     def __init__(
@@ -358,9 +391,11 @@ class Layer(Module):
         *,
         label: str = "L1",
         seed: Seed = None,
+        index: int = 1,
         **kwargs: object,
     ) -> None:
         nin, nout = _check_count("Layer: nin", nin), _check_count("Layer: nout", nout)
+        index = _check_count("Layer: index", index)
         if not isinstance(label, str):
             raise TypeError(f"Layer: label must be a str, got {type(label).__name__}: {label!r}")
         if "activation" in kwargs:  # checked here too, so the message names the Layer
@@ -370,11 +405,19 @@ class Layer(Module):
         rng = _generator(seed)
         self.nin, self.nout, self.label = nin, nout, label
         self.neurons = [
-            Neuron(nin, seed=rng, label=f"{label}.N{j}", fan_out=nout, **kwargs)  # type: ignore[arg-type]
+            Neuron(
+                nin,
+                seed=rng,
+                label=f"{label}.N{j}",
+                fan_out=nout,
+                layer=index,
+                index=j,
+                **kwargs,  # type: ignore[arg-type]
+            )
             for j in range(1, nout + 1)
         ]
 
-    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+    def __call__(self, x: Sequence[Value | float] | Value) -> Value | list[Value]:
         out = [neuron(x) for neuron in self.neurons]
         return out[0] if len(out) == 1 else out
 
@@ -400,8 +443,10 @@ class MLP(Module):
 
     Hidden layers use `activation`, the last layer `output_activation` (micrograd: ReLU, then
     linear). Layers are labelled L1, L2, ..., so a parameter's label says where it lives:
-    `L2.N3.w1` is the weight from input 1 of layer 2 into its neuron 3. Calling the network
-    returns the output activations, or a bare `Value` when the last layer has one neuron.
+    `L2.N3.w1` is the weight from input 1 of layer 2 into its neuron 3; its `position`,
+    `Position(2, 3, 1)`, says the same and stays when the label is changed (see `Neuron`).
+    Calling the network returns the output activations, or a bare `Value` when the last layer
+    has one neuron.
     """
 
     def __init__(
@@ -435,6 +480,7 @@ class MLP(Module):
                 sizes[i],
                 sizes[i + 1],
                 label=f"L{i + 1}",
+                index=i + 1,
                 seed=rng,
                 activation=output_activation if i == last else activation,
                 init=init,
@@ -443,12 +489,13 @@ class MLP(Module):
         ]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        """Each layer's activations are the next layer's inputs. Every entry of `layers` is
-        called, so a layer of your own (anything callable with `parameters()`) can be appended
-        or swapped in; a layer's bare `Value` (one neuron) is passed on as a list of one."""
+        """Each layer's activations are the next layer's inputs, handed on as the layer gave
+        them (a one-neuron layer's bare `Value` too, as micrograd does). Every entry of `layers`
+        is called, so a layer of your own (anything callable with `parameters()`) can be
+        appended or swapped in."""
         out: Sequence[Value | float] | Value = x
         for layer in self.layers:
-            out = layer([out] if isinstance(out, Value) else out)
+            out = layer(out)
         return out  # type: ignore[return-value]
 
     def parameters(self) -> list[Value]:

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -24,7 +28,7 @@ from micrograd_like.network import find_network
 from micrograd_like.nn import MLP
 from micrograd_like.page import backprop_data, save_backprop_html
 from micrograd_like.view import GraphView, format_number
-from micrograd_like.viz import draw_dot
+from micrograd_like.viz import DrawOptions, draw_dot
 from tests.chromium import chromium
 
 Matrix = list[list[float]]
@@ -108,7 +112,7 @@ def test_an_nn_network_is_recognised_layer_by_layer() -> None:
 
 def test_graphs_that_are_not_one_network_are_not_recognised() -> None:
     w = Value(0.8, "W")
-    assert find_network(GraphView(w * Value(1.5, "a"))) is None  # no nn labels
+    assert find_network(GraphView(w * Value(1.5, "a"))) is None  # no parameters made by nn
     model = MLP(2, [3, 1], seed=0)
     batch = [model([1.0, 2.0]), model([0.5, -1.0])]  # the same weights used twice
     total = sum((out for out in batch if isinstance(out, Value)), Value(0.0))
@@ -162,6 +166,40 @@ def test_draw_dot_focus_draws_only_the_paths_from_the_root_to_the_node() -> None
             depends.add(node)
     assert drawn == depends
     assert model.layers[0].neurons[1].w[0] not in drawn
+
+
+def test_the_neurons_are_drawn_in_one_run_of_dot(monkeypatch: pytest.MonkeyPatch) -> None:
+    if shutil.which("dot") is None and not os.environ.get("CI"):
+        pytest.skip("no `dot` on the PATH (install Graphviz to run this; CI must not skip)")
+    _, cost = seed_network()
+    view = GraphView(cost)
+    found = find_network(view)
+    assert found is not None
+    runs: list[list[str]] = []
+    real_run = subprocess.run
+
+    def counted(command: list[str], **options: Any) -> Any:
+        runs.append(command)
+        return real_run(command, **options)
+
+    monkeypatch.setattr(subprocess, "run", counted)
+    data = network.network_data(view, found, DrawOptions(show_grad=False))
+    assert len(runs) == 1  # six neurons, one process
+    svgs = [n["svg"] for layer in data["layers"] for n in layer]
+    assert len(svgs) == 6 and all(svg.startswith("<svg") for svg in svgs)
+    assert "L2.N1.w4" in svgs[4 + 0] and "L1.N1.w1" not in svgs[4 + 0]
+
+
+def test_without_dot_every_neuron_is_still_drawn(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no `dot`, pygraphviz draws
+    _, cost = seed_network()
+    layers = backprop_data(cost)["network"]["layers"]
+    for layer in layers:
+        for n in layer:
+            assert n["svg"].startswith("<svg")
+            assert all(w["name"] in n["svg"] for w in n["weights"])
 
 
 # ---- in a browser
@@ -227,6 +265,16 @@ def test_the_seeds_342_network_page_shows_the_seeds_deltas(
     browser: WebDriver, tmp_path: Path
 ) -> None:
     model, cost = seed_network()
+    path = save_backprop_html(cost, tmp_path / "network.html")
+    check_page(browser, path, cost, model.layers[0].neurons[0].w[0], seed_342_deltas(model))
+
+
+def test_a_relabelled_network_page_still_opens_on_its_network_view(
+    browser: WebDriver, tmp_path: Path
+) -> None:
+    model, cost = seed_network()
+    for p in model.parameters():
+        p.label = "foo"
     path = save_backprop_html(cost, tmp_path / "network.html")
     check_page(browser, path, cost, model.layers[0].neurons[0].w[0], seed_342_deltas(model))
 
