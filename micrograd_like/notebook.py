@@ -1,8 +1,9 @@
 """The backward pass, stepped through inside a notebook (JupyterLab 4, Notebook 7, VS Code).
 
 `BackpropWidget(root)` is the stepping page of `save_backprop_html` as a notebook output: the
-same script and stylesheet (`micrograd_like/page/page.js` and `page.css`), mounted by the same
-`mountBackprop(el, data)` on the same data (`page.backprop_data`). One front-end, two hosts.
+same scripts and stylesheet (`micrograd_like/page/`), mounted by the same `mountBackprop(el,
+data)` on the same data (`page.backprop_data`). One front-end, two hosts: the widget's module
+is `page/widget.js` bundled with what it imports, as the page bundles `page/standalone.js`.
 The widget is an anywidget, the `notebook` extra: `python -m pip install anywidget`.
 
     >>> from micrograd_like.notebook import show_backprop
@@ -31,27 +32,6 @@ except ImportError:  # the `notebook` extra is missing: say how to get it, in th
         name="anywidget",
     ) from None
 
-# The widget's module: the page's script, then anywidget's entry point calling its one function
-# on the element the notebook gives this output. mountBackprop measures the drawing (where each
-# gradient goes under its box), which only works on screen, and a notebook may render an output
-# before attaching it or inside a hidden tab: so it mounts at the first frame the element shows.
-ENTRY = """
-export default {
-  render({ model, el }) {
-    let frame = 0;
-    const mount = () => {
-      if (!el.isConnected || el.getClientRects().length === 0) {
-        frame = requestAnimationFrame(mount);
-        return;
-      }
-      mountBackprop(el, JSON.parse(model.get("data")));
-    };
-    mount();
-    return () => cancelAnimationFrame(frame);
-  },
-};
-"""
-
 
 class BackpropWidget(anywidget.AnyWidget):
     """The backward pass of `root`, one node per step: the graph (current node and edges
@@ -63,7 +43,7 @@ class BackpropWidget(anywidget.AnyWidget):
     a snapshot taken when it is made; make a new one to show a changed graph.
     """
 
-    _esm = script() + ENTRY  # page.js and the network view it opens on for nn networks
+    _esm = script("widget.js")  # anywidget's `render`, calling the page's mountBackprop
     _css = style()
     data = traitlets.Unicode("{}").tag(sync=True)  # backprop_data(root) as JSON
 

@@ -1,10 +1,27 @@
 """The backward pass as an interactive page: one self-contained HTML file (inline SVG, CSS and
 script; nothing fetched from the network) that steps through the chain rule node by node.
 
-The front-end lives in `micrograd_like/page/` as ordinary files (page.html, page.css, page.js)
-read with importlib.resources. `page.js` has one entry point, `mountBackprop(el, data)`, which
-renders everything inside one element from the plain dict `backprop_data()` returns: the
-standalone page here and the notebook widget both use it.
+The front-end lives in `micrograd_like/page/` as ordinary files read with importlib.resources:
+page.html, two stylesheets, and ES modules that import from each other what they use, one way
+(no cycle, and none wires itself into another when it is loaded):
+
+    page.js        the scalar view, mountScalar, and what the network view shares with it
+                   (stepControls, make); it imports nothing
+    network.js     the network view of a network `nn` built, in two tabs with the scalar view
+    backprop.js    mountBackprop(el, data, options): the one entry point, picking the view
+    standalone.js  this page's entry: mountBackprop on the page's element and JSON data block
+    widget.js      the notebook widget's entry (micrograd_like.notebook), anywidget's `render`
+
+All of them render from the plain dict `backprop_data()` returns.
+
+A page opened from file:// may not load one module file from another, so `script(entry)`
+bundles: `entry` and every module it imports, each once, dependencies first, as the text of
+one module script, with the `import {...} from "./file.js";` lines left out. The rest stays as
+written (`export` is allowed in a module script), so the names an import line brings are the
+same names in the bundle. The modules then share one scope: `bundle` refuses a top-level name
+declared in two files, an import cycle, and an import the other file does not export, and
+tests/test_page_scripts.py checks that no file uses another's name without importing it and
+runs the files unbundled, as separate modules, in Chromium.
 """
 
 from __future__ import annotations
@@ -12,12 +29,15 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from string import Template
 from typing import Any
 
-from micrograd_like._io import atomic_write_text
+from micrograd_like._io import atomic_write_text, check_writable
 from micrograd_like.engine import Value
 from micrograd_like.network import NETWORK_MAX_NODES, find_network, network_data
 from micrograd_like.steps import backward_steps
@@ -35,19 +55,128 @@ from micrograd_like.viz import (
 
 
 def asset(name: str) -> str:
-    """The text of one of the page's files: `page.html`, `page.css` or `page.js`."""
+    """The text of one of the page's files: `page.html`, `page.css`, `page.js`, ..."""
     return resources.files("micrograd_like").joinpath("page").joinpath(name).read_text("utf-8")
-
-
-def script() -> str:
-    """The page's whole script: page.js and the network view (network.js) it opens on for nn
-    networks. The notebook widget loads the same text."""
-    return asset("page.js") + "\n" + asset("network.js")
 
 
 def style() -> str:
     """The page's whole stylesheet: page.css and network.css."""
     return asset("page.css") + "\n" + asset("network.css")
+
+
+def scripts() -> dict[str, str]:
+    """The page's modules, `page/*.js`: each file's name and text."""
+    folder = resources.files("micrograd_like").joinpath("page")
+    return {
+        file.name: file.read_text("utf-8")
+        for file in sorted(folder.iterdir(), key=lambda file: file.name)
+        if file.name.endswith(".js")
+    }
+
+
+def script(entry: str) -> str:
+    """The module `entry` of `page/` (`standalone.js` or `widget.js`) and every module it
+    imports, bundled into the text of one module script (see `bundle`)."""
+    return bundle(entry, scripts())
+
+
+_IMPORT = re.compile(
+    r'import \{(?P<names>[\w$]+(?:, [\w$]+)*)\} from "\./(?P<module>[\w.-]+\.js)";'
+)
+_EXPORT = re.compile(r"export (?:(?:function|const|class) (?P<name>[\w$]+)|(?P<default>default) )")
+_DECLARATION = re.compile(r"(?:export )?(?:function|const|let|class) (?P<name>[\w$]+)")
+
+
+def bundle(entry: str, sources: Mapping[str, str]) -> str:
+    """The module `entry` and every module it imports, from `sources` (file name -> text):
+    each once, dependencies first, in the order the import lines name them, joined into the
+    text of one module script without their import lines.
+
+    A module imports with lines of one form, `import {a, b} from "./file.js";`, and exports
+    with `export function`, `export const` or `export class` (and `export default`, in the
+    entry only), each at the start of a line. Anything else is refused with a ValueError
+    naming the file, and so is what would make the bundle differ from the separate modules:
+    an import of a file not in `sources` or of a name that file does not export, a cycle of
+    imports (named: `a.js -> b.js -> a.js`), and a top-level name declared in two files.
+    """
+    parsed: dict[str, _Module] = {}
+    order: list[str] = []
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in path:
+            cycle = " -> ".join((*path[path.index(name) :], name))
+            raise ValueError(f"the page's scripts import each other in a cycle: {cycle}")
+        if name in parsed:
+            return
+        module = parsed[name] = _parse(name, sources[name], entry=name == entry)
+        for source, names in module.imports.items():
+            if source not in sources:
+                raise ValueError(
+                    f"page/{name} imports from ./{source}, which is not one of the page's "
+                    f"scripts ({', '.join(sources)})"
+                )
+            visit(source, (*path, name))
+            for imported in names:
+                if imported not in parsed[source].exports:
+                    raise ValueError(
+                        f"page/{name} imports {imported} from ./{source}, which does not export it"
+                    )
+        order.append(name)
+
+    if entry not in sources:
+        raise ValueError(f"no script {entry!r} in page/; there are {', '.join(sources)}")
+    visit(entry, ())
+    declared: dict[str, str] = {}
+    for name in order:
+        for top in parsed[name].declared:
+            if top in declared:
+                raise ValueError(
+                    f"{top} is declared at the top level of both page/{declared[top]} and "
+                    f"page/{name}: in the bundle they share one scope"
+                )
+            declared[top] = name
+    return "\n".join(parsed[name].text for name in order)
+
+
+@dataclass(frozen=True)
+class _Module:
+    """One of the page's scripts, as `bundle` reads it: its text without its import lines, what
+    it imports (file -> names), what it exports and the names it declares at its top level."""
+
+    text: str
+    imports: dict[str, list[str]]
+    exports: set[str]
+    declared: set[str]
+
+
+def _parse(name: str, text: str, *, entry: bool) -> _Module:
+    kept: list[str] = []
+    imports: dict[str, list[str]] = {}
+    exports: set[str] = set()
+    declared: set[str] = set()
+    for number, line in enumerate(text.splitlines(keepends=True), 1):
+        where = f"page/{name}, line {number}"
+        if line.startswith("import"):
+            found = _IMPORT.fullmatch(line.rstrip())
+            if found is None:
+                raise ValueError(
+                    f'{where}: imports must read `import {{a, b}} from "./file.js";`, got '
+                    f"{line.strip()!r}"
+                )
+            imports.setdefault(found["module"], []).extend(found["names"].split(", "))
+            continue
+        if line.startswith("export"):
+            export = _EXPORT.match(line)
+            if export is None or (export["default"] and not entry):
+                allowed = "export function, const or class" + (" or default" if entry else "")
+                raise ValueError(f"{where}: {allowed} only, got {line.strip()!r}")
+            if export["name"]:
+                exports.add(export["name"])
+        declaration = _DECLARATION.match(line)
+        if declaration is not None:
+            declared.add(declaration["name"])
+        kept.append(line)
+    return _Module("".join(kept), imports, exports, declared)
 
 
 def backprop_data(
@@ -183,39 +312,27 @@ def save_backprop_html(
 
     The gradients are those of one fresh backward pass (see `backprop_data`); every grad of the
     graph is left exactly as it was. Every argument is checked before any work: `title` a
-    string, `path` a file in an existing folder, the drawing options as `draw_dot`'s. The file is
-    written atomically.
+    string, the drawing options as `draw_dot`'s, `path` as the writer checks it
+    (`_io.check_writable`: a new or writable regular file in an existing, writable folder). The
+    file is written atomically.
     """
     if not isinstance(title, str):
         raise TypeError(
             f"save_backprop_html: title must be a str, got {type(title).__name__}: {title!r}"
         )
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(
-            f"save_backprop_html: path must be a str or a Path, got {type(path).__name__}: {path!r}"
-        )
     options = _options("save_backprop_html", rankdir, number_format, max_nodes)
-    target = Path(path)
-    folder = target.parent
-    if target.is_dir():
-        raise IsADirectoryError(
-            f"save_backprop_html: {str(target)!r} is a folder; give a file name such as "
-            f"{str(target / 'backprop.html')!r}"
+    try:
+        target = check_writable(path, caller="save_backprop_html")
+    except IsADirectoryError as error:  # the writer's refusal, and the name it would take
+        advice = IsADirectoryError(
+            f"{error}; give a file name such as {Path(path) / 'backprop.html'}"
         )
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"save_backprop_html: cannot write {str(target)!r}: the folder {str(folder)!r} does "
-            "not exist"
-        )
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise PermissionError(
-            f"save_backprop_html: cannot write {str(target)!r}: the folder {str(folder)!r} is not "
-            "writable"
-        )
+        advice.errno = error.errno
+        raise advice from None
     data = _collect(root, options)
     # "<" written as a JSON escape, so no "</script>" in a label can end the data block early
     payload = json.dumps(data).replace("<", "\\u003c")
     page = Template(asset("page.html")).substitute(
-        title=html.escape(title), style=style(), script=script(), data=payload
+        title=html.escape(title), style=style(), script=script("standalone.js"), data=payload
     )
     return atomic_write_text(target, page)

@@ -11,7 +11,7 @@ import pytest
 
 from micrograd_like.engine import Value
 from micrograd_like.notebook import BackpropWidget, show_backprop
-from micrograd_like.page import asset, backprop_data
+from micrograd_like.page import asset, backprop_data, script
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -30,6 +30,7 @@ def test_the_widget_is_the_page_script_and_style_with_the_page_data() -> None:
     cost, _, _ = one_weight()
     widget = BackpropWidget(cost)
     assert widget._esm.startswith(asset("page.js"))
+    assert widget._esm == script("widget.js")  # page/widget.js and the scripts it imports
     assert 'mountBackprop(el, JSON.parse(model.get("data")));' in widget._esm
     assert widget._css.startswith(asset("page.css"))
     assert "function mountTabs(el, data, options)" in widget._esm  # the network view too

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from micrograd_like import page
 from micrograd_like.engine import Value
 from micrograd_like.page import backprop_data, save_backprop_html
+from micrograd_like.steps import backward_steps
 from micrograd_like.view import GraphView
 from micrograd_like.viz import GraphTooLarge
 from tests.chromium import chromium
@@ -47,7 +49,9 @@ def test_page_is_one_file_with_nothing_fetched(tmp_path: Path) -> None:
     text = save_backprop_html(cost, tmp_path / "backprop.html").read_text(encoding="utf-8")
     assert re.search(r"<(script|link|img)[^>]*(src|href)=", text) is None
     assert "\\u003csvg" in text  # the drawing, inline in the data block ("<" escaped)
-    assert "function mountBackprop(el, data, options)" in text  # the package's page.js, inline
+    assert "function mountBackprop(el, data, options)" in text  # the package's scripts, inline
+    assert '<script type="module">' in text  # one module script, its imports resolved inline
+    assert 'from "./' not in text  # no import left to fetch a file
 
 
 def test_a_label_cannot_close_the_data_block(tmp_path: Path) -> None:
@@ -120,13 +124,73 @@ def test_bad_arguments_are_refused_before_any_work(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_folder_or_a_missing_folder_as_the_path_is_refused_first(tmp_path: Path) -> None:
+def no_page(*_: object, **__: object) -> None:
+    raise AssertionError("built the page before checking the path")
+
+
+def test_a_folder_or_a_missing_folder_as_the_path_is_refused_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cost, _ = one_neuron()
-    with pytest.raises(IsADirectoryError, match="is a folder; give a file name such as"):
+    monkeypatch.setattr(page, "_collect", no_page)
+    with pytest.raises(IsADirectoryError, match="is a folder; give a file name such as") as error:
         save_backprop_html(cost, tmp_path)
-    with pytest.raises(FileNotFoundError, match=r"the folder .* does not exist"):
+    assert str(error.value) == (
+        f"save_backprop_html: cannot write {tmp_path}: it is a folder; give a file name such as "
+        f"{tmp_path / 'backprop.html'}"
+    )
+    with pytest.raises(FileNotFoundError, match=r"the folder .* does not exist") as missing:
         save_backprop_html(cost, tmp_path / "nowhere" / "page.html")
+    assert str(missing.value).startswith(
+        f"save_backprop_html: cannot write {tmp_path / 'nowhere' / 'page.html'}: "
+    )
     assert list(tmp_path.iterdir()) == []
+
+
+def identity(path: Path) -> tuple[int, int, int]:
+    """What a refused write must leave as it was: the file's kind and mode, inode and size."""
+    info = os.lstat(path)
+    return info.st_mode, info.st_ino, info.st_size
+
+
+def fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def read_only(path: Path) -> None:
+    path.write_text("old")
+    path.chmod(0o444)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "reason"),
+    [
+        (fifo, OSError, r"it is a FIFO \(named pipe\), not a regular file"),
+        (read_only, PermissionError, r"the file is read-only \(mode 0o444\)"),
+    ],
+)
+def test_a_file_the_writer_refuses_is_refused_first_naming_it_and_left_as_it_was(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make: Callable[[Path], None],
+    error: type[Exception],
+    reason: str,
+) -> None:
+    cost, _ = one_neuron()
+    target = tmp_path / "page.html"
+    make(target)
+    before = identity(target)
+    monkeypatch.setattr(page, "_collect", no_page)
+    with pytest.raises(error, match=rf"^save_backprop_html: cannot write {target}: {reason}$"):
+        save_backprop_html(cost, target)
+    assert identity(target) == before
+    assert [each.name for each in tmp_path.iterdir()] == ["page.html"]  # no temporary file
+
+
+def test_a_path_of_the_wrong_type_is_refused_naming_the_function() -> None:
+    cost, _ = one_neuron()
+    with pytest.raises(TypeError, match=r"^save_backprop_html: path must be a str or a Path, got"):
+        save_backprop_html(cost, 3)  # type: ignore[arg-type]
 
 
 def test_the_page_takes_the_size_limit_its_error_advises(tmp_path: Path) -> None:
@@ -189,7 +253,7 @@ def test_arrow_keys_previous_home_and_end_walk_the_steps(
 ) -> None:
     cost, _ = one_neuron()
     page_path = save_backprop_html(cost, tmp_path / "backprop.html")
-    steps = [step.text() for step in cost.backward_steps()]  # the lines the page must show
+    steps = [step.text() for step in backward_steps(cost)]  # the lines the page must show
     browser.get(page_path.as_uri())
     body = browser.find_element(By.TAG_NAME, "body")
     for _ in range(3):

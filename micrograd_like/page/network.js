@@ -1,42 +1,32 @@
-// The network view, and the tools that let the scalar view scale (zoom, pan, fit, search, focus).
-//
-// mountTabs(el, data, options): for a graph nn built (data.network, from
-// micrograd_like.network.network_data), two tabs: the network as layers of neurons, opened
-// first, and the scalar graph of every node (page.js's mountScalar), mounted the first time it
-// is shown. The network view steps the backward pass one neuron at a time, from the output
-// layer back, each step showing the seeds' formulas with the engine's numbers:
+// The network view, for a graph nn built (data.network, from micrograd_like.network's
+// network_data): layers of neurons, stepped one neuron at a time from the output layer back, each
+// step showing the seeds' formulas with the engine's numbers:
 //   δ_L = dC/da_L ⊙ f'(z_L),  δ_i = (W_{i+1}^T δ_{i+1}) ⊙ f'(z_i),  ∂C/∂W_i = δ_i x_{i−1}^T.
 // Clicking a neuron shows its own scalar graph (the neuron's nodes only); clicking a weight
 // shows explain() for it.
-"use strict";
+//
+// mountTabs(el, data, options) puts it in two tabs: the network, opened first, and the scalar
+// graph of every node (page.js's mountScalar), mounted the first time it is shown.
 
-const NET_SVG = "http://www.w3.org/2000/svg";
-
-function netMake(tag, className, parent, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  if (parent) parent.appendChild(node);
-  return node;
-}
+import {SVG_NS, make, mountScalar, stepControls} from "./page.js";
 
 function svgMake(tag, attributes, parent, text) {
-  const node = document.createElementNS(NET_SVG, tag);
+  const node = document.createElementNS(SVG_NS, tag);
   for (const key in attributes) node.setAttribute(key, attributes[key]);
   if (text !== undefined) node.textContent = text;
   if (parent) parent.appendChild(node);
   return node;
 }
 
-function mountTabs(el, data, options) {
+export function mountTabs(el, data, options) {
   el.classList.add("backprop");
   el.innerHTML = "";
-  const bar = netMake("div", "tabs", el);
-  const network = netMake("button", "tab tab-network", bar, "Network: layers of neurons");
-  const scalar = netMake("button", "tab tab-scalar", bar,
-                         "Graph: every node (" + data.nodes.length + ")");
-  const networkPane = netMake("div", "pane pane-network", el);
-  const scalarPane = netMake("div", "pane pane-scalar", el);
+  const bar = make("div", "tabs", el);
+  const network = make("button", "tab tab-network", bar, "Network: layers of neurons");
+  const scalar = make("button", "tab tab-scalar", bar,
+                      "Graph: every node (" + data.nodes.length + ")");
+  const networkPane = make("div", "pane pane-network", el);
+  const scalarPane = make("div", "pane pane-scalar", el);
   let scalarMounted = false;
   const net = mountNetwork(networkPane, data, options);
   function open(which) {
@@ -58,19 +48,19 @@ function mountTabs(el, data, options) {
 function mountNetwork(el, data, options) {
   const net = data.network;
   el.tabIndex = 0;
-  const controls = netMake("div", "controls", el);
+  const controls = make("div", "controls", el);
   // a neuron's own graph, under the pointer or holding the focus, takes the keys itself
   const inner = () => detail.matches(":hover") || detail.contains(document.activeElement);
   const stepper = stepControls(el, controls, net.steps.length, show, options, 1200, inner);
-  const status = netMake("span", "status", controls);
-  netMake("p", "note", el,
-          "Each neuron shows z = w\u00B7x + b, its activation a = f(z) and, once the backward " +
-          "pass reaches it, \u03B4 = d" + net.cost.name + "/dz. Edges are weights (blue " +
-          "positive, red negative, thicker larger). Click a neuron for its own graph, a weight " +
-          "for its chain rule. " + data.note);
-  const lines = netMake("pre", "lines net-lines", el);
-  const box = netMake("div", "net-graph", el);
-  const detail = netMake("div", "net-detail", el);
+  const status = make("span", "status", controls);
+  make("p", "note", el,
+       "Each neuron shows z = w\u00B7x + b, its activation a = f(z) and, once the backward " +
+       "pass reaches it, \u03B4 = d" + net.cost.name + "/dz. Edges are weights (blue " +
+       "positive, red negative, thicker larger). Click a neuron for its own graph, a weight " +
+       "for its chain rule. " + data.note);
+  const lines = make("pre", "lines net-lines", el);
+  const box = make("div", "net-graph", el);
+  const detail = make("div", "net-detail", el);
 
   // layout: columns x_0, layer 1, ..., layer L, the cost
   const columns = [net.inputs].concat(net.layers);
@@ -199,17 +189,17 @@ function mountNetwork(el, data, options) {
     const w = net.layers[i][j].weights[k];
     const known = order[i][j] <= step;
     detail.innerHTML = "";
-    netMake("h3", "", detail, w.name + " = " + w.value + ", d" + net.cost.name + "/d" + w.name +
-            " = " + (known ? w.grad : "\u2026 (its neuron's step has not come yet)"));
-    netMake("pre", "explain", detail, w.explain);
+    make("h3", "", detail, w.name + " = " + w.value + ", d" + net.cost.name + "/d" + w.name +
+         " = " + (known ? w.grad : "\u2026 (its neuron's step has not come yet)"));
+    make("pre", "explain", detail, w.explain);
   }
 
   function showNeuron(i, j) {
     const n = net.layers[i][j];
     detail.innerHTML = "";
-    netMake("h3", "", detail, n.name + ": its own graph (" + n.activation + "), z = " + n.z +
-            ", a = " + n.a + ", \u03B4 = d" + net.cost.name + "/dz = " + n.delta);
-    const inner = netMake("div", "neuron-graph", detail);
+    make("h3", "", detail, n.name + ": its own graph (" + n.activation + "), z = " + n.z +
+         ", a = " + n.a + ", \u03B4 = d" + net.cost.name + "/dz = " + n.delta);
+    const inner = make("div", "neuron-graph", detail);
     mountScalar(inner, neuronData(data, n), {});
   }
 
@@ -233,189 +223,5 @@ function neuronData(data, n) {
     legend: data.legend,
     note: "The steps of " + n.name + "'s nodes in the backward pass of " + data.root +
       " (its inputs are the previous layer's activations).",
-  };
-}
-
-// Zoom, pan, fit, search and focus for a Graphviz drawing in `box`. The drawing keeps its
-// natural size (one SVG unit a pixel at zoom 1) inside a frame of fixed height; the wheel or
-// the buttons zoom around a point, dragging pans, Fit shows it whole. Search finds a node by
-// name; Focus shows only the paths from the root down to the chosen node (the drawing's
-// counterpart of explain()). follow(id) brings the current node into view while stepping.
-function graphTools(box, svg, data, make) {
-  box.classList.add("zoomable");
-  const bar = document.createElement("div");
-  bar.className = "graph-tools";
-  box.parentNode.insertBefore(bar, box);
-  const button = (text, title) => {
-    const b = make("button", "", bar, text);
-    b.title = title;
-    return b;
-  };
-  const zoomIn = button("+", "zoom in (or the mouse wheel)");
-  const zoomOut = button("\u2212", "zoom out");
-  const fit = button("Fit", "the whole graph in the window");
-  const actual = button("1:1", "natural size");
-  const search = make("input", "search", bar);
-  search.placeholder = "find a node by name";
-  search.setAttribute("list", "");
-  const focus = button("Focus", "show only the paths from the root to the found node");
-  const all = button("Show all", "show every node again");
-  const found = make("span", "found", bar);
-
-  const full = {x: svg.viewBox.baseVal.x, y: svg.viewBox.baseVal.y,
-                w: svg.viewBox.baseVal.width, h: svg.viewBox.baseVal.height};
-  svg.removeAttribute("width");
-  svg.removeAttribute("height");
-  svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
-  let view = Object.assign({}, full);
-  // a small graph gets a frame its own height (plus a margin), a large one 62% of the window
-  box.style.height = Math.min(0.62 * window.innerHeight, full.h + 24) + "px";
-  const apply = () => svg.setAttribute("viewBox", [view.x, view.y, view.w, view.h].join(" "));
-  const frame = () => ({w: box.clientWidth || 800, h: box.clientHeight || 500});
-  function setScale(scale, cx, cy) {  // scale: screen px per svg unit, around (cx, cy)
-    const f = frame();
-    cx = cx === undefined ? view.x + view.w / 2 : cx;
-    cy = cy === undefined ? view.y + view.h / 2 : cy;
-    view.w = f.w / scale;
-    view.h = f.h / scale;
-    view.x = cx - view.w / 2;
-    view.y = cy - view.h / 2;
-    apply();
-  }
-  const scale = () => frame().w / view.w;
-  function fitTo(area) {  // never larger than 1.3 times natural size
-    const f = frame();
-    const s = Math.min(f.w / area.w, f.h / area.h, 1.3);
-    setScale(s, area.x + area.w / 2, area.y + area.h / 2);
-  }
-  function shownArea() {  // what is drawn now (hidden nodes have no box), in viewBox units
-    const g = svg.querySelector("g.graph") || svg;
-    const b = g.getBBox(), m = svg.getScreenCTM().inverse().multiply(g.getScreenCTM());
-    const a = new DOMPoint(b.x, b.y).matrixTransform(m);
-    const c = new DOMPoint(b.x + b.width, b.y + b.height).matrixTransform(m);
-    return {x: a.x - 10, y: a.y - 10, w: c.x - a.x + 20, h: c.y - a.y + 20};
-  }
-  const fitAll = () => fitTo(shownArea());
-  const center = (id) => {
-    const el = svg.querySelector('[id="' + id + '"]');
-    if (!el) return null;
-    const b = el.getBBox(), m = svg.getScreenCTM().inverse().multiply(el.getScreenCTM());
-    const p = new DOMPoint(b.x + b.width / 2, b.y + b.height / 2).matrixTransform(m);
-    return {x: p.x, y: p.y, el: el};
-  };
-  zoomIn.addEventListener("click", () => setScale(scale() * 1.4));
-  zoomOut.addEventListener("click", () => setScale(scale() / 1.4));
-  fit.addEventListener("click", fitAll);
-  actual.addEventListener("click", () => setScale(1));
-  box.addEventListener("wheel", (event) => {
-    event.preventDefault();
-    const m = svg.getScreenCTM().inverse();
-    const p = new DOMPoint(event.clientX, event.clientY).matrixTransform(m);
-    const factor = event.deltaY < 0 ? 1.2 : 1 / 1.2;
-    const s = scale() * factor;
-    // keep the point under the pointer where it is
-    view.x = p.x - (p.x - view.x) / factor;
-    view.y = p.y - (p.y - view.y) / factor;
-    view.w = frame().w / s;
-    view.h = frame().h / s;
-    apply();
-  }, {passive: false});
-  let drag = null;
-  box.addEventListener("mousedown", (event) => {
-    drag = {x: event.clientX, y: event.clientY, vx: view.x, vy: view.y};
-  });
-  window.addEventListener("mouseup", () => { drag = null; });
-  window.addEventListener("mousemove", (event) => {
-    if (drag === null) return;
-    const s = scale();
-    view.x = drag.vx - (event.clientX - drag.x) / s;
-    view.y = drag.vy - (event.clientY - drag.y) / s;
-    apply();
-  });
-
-  const byName = {};
-  for (const node of data.nodes) byName[node.name.toLowerCase()] = node.id;
-  let chosen = null;
-  function find() {
-    const text = search.value.trim().toLowerCase();
-    for (const marked of svg.querySelectorAll(".searched")) marked.classList.remove("searched");
-    chosen = byName[text] || null;
-    if (chosen === null && text) {
-      const match = data.nodes.find((node) => node.name.toLowerCase().includes(text));
-      chosen = match ? match.id : null;
-    }
-    if (chosen === null) {
-      found.textContent = text ? "no node called " + search.value : "";
-      return;
-    }
-    const node = data.nodes.find((each) => each.id === chosen);
-    found.textContent = node.name + " (" + node.role + ", data " + node.data + ")";
-    const at = center(chosen);
-    at.el.classList.add("searched");
-    setScale(Math.max(scale(), 1), at.x, at.y);
-  }
-  search.addEventListener("change", find);
-  search.addEventListener("keydown", (event) => { if (event.key === "Enter") find(); });
-
-  // inputs of each node, from the steps' shares: the graph's edges
-  const inputs = {};
-  for (const s of data.steps) inputs[s.node] = s.shares.map((share) => share.input);
-  function focusOn(id) {
-    // the nodes on a path from the root down to `id`: those that depend on it
-    const onPath = new Set([id]);
-    for (const node of data.nodes) {  // inputs come first in data.nodes
-      if ((inputs[node.id] || []).some((each) => onPath.has(each))) onPath.add(node.id);
-    }
-    for (const node of data.nodes) {
-      const shown = onPath.has(node.id);
-      for (const part of [node.id, node.id + "_op", node.id + "_out"]) {
-        const el = svg.querySelector('[id="' + part + '"]');
-        if (el) el.style.display = shown ? "" : "none";
-      }
-      (inputs[node.id] || []).forEach((each, position) => {
-        const edge = svg.querySelector('[id="' + node.id + "_in" + position + '"]');
-        if (edge) edge.style.display = shown && onPath.has(each) ? "" : "none";
-      });
-    }
-    box.classList.add("focused");
-    fitTo(shownArea());
-    return onPath.size;
-  }
-  focus.addEventListener("click", () => {
-    if (chosen === null) find();
-    if (chosen === null) return;
-    const count = focusOn(chosen);
-    found.textContent = "focus: " + count + " nodes on the paths from " + data.root + " to " +
-      data.nodes.find((each) => each.id === chosen).name;
-  });
-  all.addEventListener("click", () => {
-    for (const el of svg.querySelectorAll("g.node, g.edge")) el.style.display = "";
-    box.classList.remove("focused");
-    found.textContent = "";
-    fitAll();
-  });
-
-  // start readable: natural size if the whole graph fits, else fit when that keeps the text
-  // at least 60% of its size, else natural size around the root (where the backward pass starts)
-  const f = frame();
-  const fitted = Math.min(f.w / full.w, f.h / full.h);
-  if (fitted >= 0.6) fitTo(full);
-  else {
-    const root = center(data.steps.length ? data.steps[0].node : "");
-    setScale(1, root ? root.x - f.w / 3 : full.x + full.w - f.w / 2, root ? root.y : full.y);
-  }
-  return {
-    follow(id) {  // keep the current node in the window
-      if (!id) return;
-      const at = center(id);
-      if (!at) return;
-      if (at.x < view.x || at.x > view.x + view.w || at.y < view.y || at.y > view.y + view.h) {
-        view.x = at.x - view.w / 2;
-        view.y = at.y - view.h / 2;
-        apply();
-      }
-    },
-    focusOn: focusOn,
-    fit: fitAll,
   };
 }

@@ -1,6 +1,9 @@
-// The backprop stepper: one front-end for the standalone page and the notebook widget.
+// The scalar view of the backprop stepper: the graph Graphviz drew, the step's chain-rule lines,
+// the table of nodes and the key, stepped one node at a time. The other scripts build on it:
+// network.js (the network view, which opens this view in a tab and for each neuron) and
+// backprop.js (mountBackprop, the entry point both hosts call). It imports nothing.
 //
-// mountBackprop(el, data, options) renders everything inside `el` from `data`, the plain dict
+// mountScalar(el, data, options) renders everything inside `el` from `data`, the plain dict
 // micrograd_like.page.backprop_data() makes (svg text, nodes, steps, legend, note). Every query
 // and every key handler is scoped to `el`, so several steppers can share a document.
 // options.documentKeys: the keys work anywhere in the document (the standalone page); otherwise
@@ -9,27 +12,23 @@
 // The state is one number, `step`: 0 is the forward pass, k is "after backward step k". Each
 // view (the graph, the table, the lines) is an object with show(state); a new view (a network
 // picture, say) is one more entry in `views`.
-"use strict";
 
-function mountBackprop(el, data, options) {
-  // an nn network opens on its network view (network.js), this scalar view one tab away
-  if (data.network && typeof mountTabs === "function") return mountTabs(el, data, options || {});
-  return mountScalar(el, data, options);
+export const SVG_NS = "http://www.w3.org/2000/svg";
+
+// A new element: <tag class=className>text</tag>, appended to `parent` when one is given.
+export function make(tag, className, parent, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  if (parent) parent.appendChild(node);
+  return node;
 }
 
-function mountScalar(el, data, options) {
+export function mountScalar(el, data, options) {
   options = options || {};
   el.classList.add("backprop");
   el.tabIndex = 0;
   el.innerHTML = "";
-
-  const make = (tag, className, parent, text) => {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    if (parent) parent.appendChild(node);
-    return node;
-  };
 
   const controls = make("div", "controls", el);
   const total = data.steps.length;
@@ -37,11 +36,11 @@ function mountScalar(el, data, options) {
   const status = make("span", "status", controls);
   make("p", "note", el, data.note);
 
-  const views = [graphView(make("div", "graph", el), data, make)];
+  const views = [graphView(make("div", "graph", el), data)];
   views.push(linesView(make("pre", "lines", el), data));
   const below = make("div", "below", el);
-  views.push(tableView(make("div", "table-box", below), data, make));
-  legendView(make("div", "legend", below), data, make);
+  views.push(tableView(make("div", "table-box", below), data));
+  legendView(make("div", "legend", below), data);
 
   function state(step) {
     // The gradient each node has after `step` steps, and which are final: a node's gradient is
@@ -74,13 +73,10 @@ function mountScalar(el, data, options) {
 // anywhere with options.documentKeys (the standalone page), otherwise while `el` has the focus
 // or the pointer, never while typing in a field, while `el` is hidden (another tab), or while
 // `inner()` says a view inside it takes them. go(k) shows step k: 0 is the forward pass.
-function stepControls(el, controls, total, show, options, interval, inner) {
+export function stepControls(el, controls, total, show, options, interval, inner) {
   const button = (className, text, title) => {
-    const node = document.createElement("button");
-    node.className = className;
-    node.textContent = text;
+    const node = make("button", className, controls, text);
     node.title = title;
-    controls.appendChild(node);
     return node;
   };
   const buttons = {
@@ -142,7 +138,7 @@ function stepControls(el, controls, total, show, options, interval, inner) {
 
 // The graph: the SVG Graphviz drew (ids from the Python view: box n4, op n4_op, edges n4_in0,
 // n4_in1, n4_out), with each node's gradient written under its box as the steps make it.
-function graphView(box, data, make) {
+function graphView(box, data) {
   if (data.svg === null) {  // too many nodes to lay out: say so, and how to draw it anyway
     make("p", "too-large", box, data.too_large);
     return {show() {}};
@@ -150,7 +146,6 @@ function graphView(box, data, make) {
   box.innerHTML = data.svg;
   const svg = box.querySelector("svg");
   const byId = (id) => svg.querySelector('[id="' + id + '"]');
-  const SVG_NS = "http://www.w3.org/2000/svg";
   const room = 14;  // under the lowest box, for its gradient
   const viewBox = svg.viewBox.baseVal;
   viewBox.height += room;
@@ -167,10 +162,10 @@ function graphView(box, data, make) {
     shape.appendChild(text);
     texts[node.id] = text;
   }
-  const tools = typeof graphTools === "function" ? graphTools(box, svg, data, make) : null;
+  const tools = graphTools(box, svg, data);
   return {
     show(now) {
-      if (tools) tools.follow(now.current && now.current.node);
+      tools.follow(now.current && now.current.node);
       for (const node of data.nodes) {
         const known = node.id in now.grads;
         const kind = now.final.has(node.id) ? "final" : "partial";
@@ -189,6 +184,190 @@ function graphView(box, data, make) {
   };
 }
 
+// Zoom, pan, fit, search and focus for a Graphviz drawing in `box`. The drawing keeps its
+// natural size (one SVG unit a pixel at zoom 1) inside a frame of fixed height; the wheel or
+// the buttons zoom around a point, dragging pans, Fit shows it whole. Search finds a node by
+// name; Focus shows only the paths from the root down to the chosen node (the drawing's
+// counterpart of explain()). follow(id) brings the current node into view while stepping.
+function graphTools(box, svg, data) {
+  box.classList.add("zoomable");
+  const bar = document.createElement("div");
+  bar.className = "graph-tools";
+  box.parentNode.insertBefore(bar, box);
+  const button = (text, title) => {
+    const b = make("button", "", bar, text);
+    b.title = title;
+    return b;
+  };
+  const zoomIn = button("+", "zoom in (or the mouse wheel)");
+  const zoomOut = button("\u2212", "zoom out");
+  const fit = button("Fit", "the whole graph in the window");
+  const actual = button("1:1", "natural size");
+  const search = make("input", "search", bar);
+  search.placeholder = "find a node by name";
+  search.setAttribute("list", "");
+  const focus = button("Focus", "show only the paths from the root to the found node");
+  const all = button("Show all", "show every node again");
+  const found = make("span", "found", bar);
+
+  const full = {x: svg.viewBox.baseVal.x, y: svg.viewBox.baseVal.y,
+                w: svg.viewBox.baseVal.width, h: svg.viewBox.baseVal.height};
+  svg.removeAttribute("width");
+  svg.removeAttribute("height");
+  svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+  let view = Object.assign({}, full);
+  // a small graph gets a frame its own height (plus a margin), a large one 62% of the window
+  box.style.height = Math.min(0.62 * window.innerHeight, full.h + 24) + "px";
+  const apply = () => svg.setAttribute("viewBox", [view.x, view.y, view.w, view.h].join(" "));
+  const frame = () => ({w: box.clientWidth || 800, h: box.clientHeight || 500});
+  function setScale(scale, cx, cy) {  // scale: screen px per svg unit, around (cx, cy)
+    const f = frame();
+    cx = cx === undefined ? view.x + view.w / 2 : cx;
+    cy = cy === undefined ? view.y + view.h / 2 : cy;
+    view.w = f.w / scale;
+    view.h = f.h / scale;
+    view.x = cx - view.w / 2;
+    view.y = cy - view.h / 2;
+    apply();
+  }
+  const scale = () => frame().w / view.w;
+  function fitTo(area) {  // never larger than 1.3 times natural size
+    const f = frame();
+    const s = Math.min(f.w / area.w, f.h / area.h, 1.3);
+    setScale(s, area.x + area.w / 2, area.y + area.h / 2);
+  }
+  function shownArea() {  // what is drawn now (hidden nodes have no box), in viewBox units
+    const g = svg.querySelector("g.graph") || svg;
+    const b = g.getBBox(), m = svg.getScreenCTM().inverse().multiply(g.getScreenCTM());
+    const a = new DOMPoint(b.x, b.y).matrixTransform(m);
+    const c = new DOMPoint(b.x + b.width, b.y + b.height).matrixTransform(m);
+    return {x: a.x - 10, y: a.y - 10, w: c.x - a.x + 20, h: c.y - a.y + 20};
+  }
+  const fitAll = () => fitTo(shownArea());
+  const center = (id) => {
+    const el = svg.querySelector('[id="' + id + '"]');
+    if (!el) return null;
+    const b = el.getBBox(), m = svg.getScreenCTM().inverse().multiply(el.getScreenCTM());
+    const p = new DOMPoint(b.x + b.width / 2, b.y + b.height / 2).matrixTransform(m);
+    return {x: p.x, y: p.y, el: el};
+  };
+  zoomIn.addEventListener("click", () => setScale(scale() * 1.4));
+  zoomOut.addEventListener("click", () => setScale(scale() / 1.4));
+  fit.addEventListener("click", fitAll);
+  actual.addEventListener("click", () => setScale(1));
+  box.addEventListener("wheel", (event) => {
+    event.preventDefault();
+    const m = svg.getScreenCTM().inverse();
+    const p = new DOMPoint(event.clientX, event.clientY).matrixTransform(m);
+    const factor = event.deltaY < 0 ? 1.2 : 1 / 1.2;
+    const s = scale() * factor;
+    // keep the point under the pointer where it is
+    view.x = p.x - (p.x - view.x) / factor;
+    view.y = p.y - (p.y - view.y) / factor;
+    view.w = frame().w / s;
+    view.h = frame().h / s;
+    apply();
+  }, {passive: false});
+  let drag = null;
+  box.addEventListener("mousedown", (event) => {
+    drag = {x: event.clientX, y: event.clientY, vx: view.x, vy: view.y};
+  });
+  window.addEventListener("mouseup", () => { drag = null; });
+  window.addEventListener("mousemove", (event) => {
+    if (drag === null) return;
+    const s = scale();
+    view.x = drag.vx - (event.clientX - drag.x) / s;
+    view.y = drag.vy - (event.clientY - drag.y) / s;
+    apply();
+  });
+
+  const byName = {};
+  for (const node of data.nodes) byName[node.name.toLowerCase()] = node.id;
+  let chosen = null;
+  function find() {
+    const text = search.value.trim().toLowerCase();
+    for (const marked of svg.querySelectorAll(".searched")) marked.classList.remove("searched");
+    chosen = byName[text] || null;
+    if (chosen === null && text) {
+      const match = data.nodes.find((node) => node.name.toLowerCase().includes(text));
+      chosen = match ? match.id : null;
+    }
+    if (chosen === null) {
+      found.textContent = text ? "no node called " + search.value : "";
+      return;
+    }
+    const node = data.nodes.find((each) => each.id === chosen);
+    found.textContent = node.name + " (" + node.role + ", data " + node.data + ")";
+    const at = center(chosen);
+    at.el.classList.add("searched");
+    setScale(Math.max(scale(), 1), at.x, at.y);
+  }
+  search.addEventListener("change", find);
+  search.addEventListener("keydown", (event) => { if (event.key === "Enter") find(); });
+
+  // inputs of each node, from the steps' shares: the graph's edges
+  const inputs = {};
+  for (const s of data.steps) inputs[s.node] = s.shares.map((share) => share.input);
+  function focusOn(id) {
+    // the nodes on a path from the root down to `id`: those that depend on it
+    const onPath = new Set([id]);
+    for (const node of data.nodes) {  // inputs come first in data.nodes
+      if ((inputs[node.id] || []).some((each) => onPath.has(each))) onPath.add(node.id);
+    }
+    for (const node of data.nodes) {
+      const shown = onPath.has(node.id);
+      for (const part of [node.id, node.id + "_op", node.id + "_out"]) {
+        const el = svg.querySelector('[id="' + part + '"]');
+        if (el) el.style.display = shown ? "" : "none";
+      }
+      (inputs[node.id] || []).forEach((each, position) => {
+        const edge = svg.querySelector('[id="' + node.id + "_in" + position + '"]');
+        if (edge) edge.style.display = shown && onPath.has(each) ? "" : "none";
+      });
+    }
+    box.classList.add("focused");
+    fitTo(shownArea());
+    return onPath.size;
+  }
+  focus.addEventListener("click", () => {
+    if (chosen === null) find();
+    if (chosen === null) return;
+    const count = focusOn(chosen);
+    found.textContent = "focus: " + count + " nodes on the paths from " + data.root + " to " +
+      data.nodes.find((each) => each.id === chosen).name;
+  });
+  all.addEventListener("click", () => {
+    for (const el of svg.querySelectorAll("g.node, g.edge")) el.style.display = "";
+    box.classList.remove("focused");
+    found.textContent = "";
+    fitAll();
+  });
+
+  // start readable: natural size if the whole graph fits, else fit when that keeps the text
+  // at least 60% of its size, else natural size around the root (where the backward pass starts)
+  const f = frame();
+  const fitted = Math.min(f.w / full.w, f.h / full.h);
+  if (fitted >= 0.6) fitTo(full);
+  else {
+    const root = center(data.steps.length ? data.steps[0].node : "");
+    setScale(1, root ? root.x - f.w / 3 : full.x + full.w - f.w / 2, root ? root.y : full.y);
+  }
+  return {
+    follow(id) {  // keep the current node in the window
+      if (!id) return;
+      const at = center(id);
+      if (!at) return;
+      if (at.x < view.x || at.x > view.x + view.w || at.y < view.y || at.y > view.y + view.h) {
+        view.x = at.x - view.w / 2;
+        view.y = at.y - view.h / 2;
+        apply();
+      }
+    },
+    focusOn: focusOn,
+    fit: fitAll,
+  };
+}
+
 // The step's chain-rule lines.
 function linesView(pre, data) {
   return {
@@ -202,7 +381,7 @@ function linesView(pre, data) {
 }
 
 // The table: one row per node (name, op, role, data, grad); the current row stays in view.
-function tableView(box, data, make) {
+function tableView(box, data) {
   const table = make("table", "", box);
   const head = make("tr", "", make("thead", "", table));
   for (const title of ["node", "op", "role", "data", "grad"]) make("th", "", head, title);
@@ -238,7 +417,7 @@ function tableView(box, data, make) {
 }
 
 // The key: what the colours and styles mean.
-function legendView(box, data, make) {
+function legendView(box, data) {
   make("strong", "", box, "Key");
   const list = make("ul", "", box);
   const item = (swatchClass, style, words) => {
