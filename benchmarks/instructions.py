@@ -25,12 +25,15 @@ HERE = Path(__file__).resolve().parent.parent
 WORKLOADS = ("moons", "moons-replayed", "microgpt", "microgpt-replayed")
 
 
-def workload(name: str) -> Callable[[int], None]:
+def workload(name: str) -> Callable[[int], object]:
     """A function that runs `name`'s training step k (each a fresh cost from the same data)."""
     import micrograd_like  # first: the engine under test, before this checkout joins the path
 
     sys.path.append(str(HERE))  # demos/ and benchmarks/
-    assert Path(micrograd_like.__file__).parent.parent == Path(os.environ.get("PYTHONPATH", HERE)).resolve()
+    assert (
+        Path(micrograd_like.__file__).parent.parent
+        == Path(os.environ.get("PYTHONPATH", HERE)).resolve()
+    )
     from benchmarks.bench import (
         ALPHA,  # noqa: F401  (the cost's penalty, as the timed benchmark uses it)
         MICROGPT,
@@ -51,12 +54,12 @@ def workload(name: str) -> Callable[[int], None]:
         parameters = model.parameters()
         if name == "moons-replayed":
             replayed = Replayed(model, points, labels)
-            return lambda k: replayed.step(0.01) and None
-        return lambda k: autograd_step(
-            scorer(model), parameters, Value, points, labels, 0.01
-        ) and None
-    run = gpt_runs(MICROGPT)["micrograd_like, replayed" if name.endswith("replayed") else "micrograd_like"]
-    return lambda k: run.step(k) and None
+            return lambda k: replayed.step(0.01)
+        return lambda k: autograd_step(scorer(model), parameters, Value, points, labels, 0.01)
+    run = gpt_runs(MICROGPT)[
+        "micrograd_like, replayed" if name.endswith("replayed") else "micrograd_like"
+    ]
+    return run.step
 
 
 def count(engine: Path, name: str, steps: int) -> int:
@@ -65,9 +68,19 @@ def count(engine: Path, name: str, steps: int) -> int:
         out = Path(folder) / "callgrind.out"
         env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(engine)}
         subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable,
-             __file__, "--run", name, str(steps)],
-            env=env, check=True, capture_output=True,
+            [
+                "valgrind",
+                "--tool=callgrind",
+                f"--callgrind-out-file={out}",
+                sys.executable,
+                __file__,
+                "--run",
+                name,
+                str(steps),
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
         )
         summary = re.search(r"^summary: (\d+)", out.read_text(), re.MULTILINE)
         assert summary is not None, "callgrind wrote no summary"

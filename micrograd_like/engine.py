@@ -290,12 +290,8 @@ class Value:
         a = self.data
         if a < 0:
             raise ValueError(f"sqrt({a!r}): input must be >= 0")
-        out = math.sqrt(a)
-        if out == 0:
-            local = floats.undefined_local(f"sqrt({a!r}): the local derivative 1 / (2 * sqrt(a)) is infinite")  # fmt: skip
-        else:
-            local = 0.5 / out
-        return make_node(out, "sqrt", self, local)
+        out, why = math.sqrt(a), f"sqrt({a!r}): the local derivative 1 / (2 * sqrt(a)) is infinite"
+        return make_node(out, "sqrt", self, 0.5 / out if out else floats.undefined_local(why))
 
     @operation("abs", "abs(a)", "sign(a)")
     def __abs__(self) -> Value:
@@ -341,7 +337,9 @@ class Value:
         t = math.tanh(self.data)
         return make_node(t, "tanh", self, 1.0 - t * t)
 
-    @operation("sigmoid", "sigmoid(a)", "sigmoid(a) * (1 - sigmoid(a))", activation=True)
+    @operation(
+        "sigmoid", "sigmoid(a)", "sigmoid(a) * (1 - sigmoid(a))", activation=True, symbol="σ"
+    )
     def sigmoid(self) -> Value:
         a = self.data
         if a >= 0:  # 1 / (1 + e^-a) never overflows here; for a < 0 use e^a / (1 + e^a)
@@ -441,10 +439,12 @@ class Op:
     operands: tuple[str, ...] = ()  # what the inputs are called where their order matters
     method: Callable[..., Value] | None = None  # the method that makes it; None: Value.from_op
     activation: bool = False  # a neuron may use it as its f
+    symbol: str = ""  # how the seeds write the function ("σ" for sigmoid); "": its name
 
     def __post_init__(self) -> None:
-        if not self.word:
-            object.__setattr__(self, "word", self.name)
+        for field in ("word", "symbol"):
+            if not getattr(self, field):
+                object.__setattr__(self, field, self.name)
 
 
 OPS: dict[str, Op] = {

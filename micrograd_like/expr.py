@@ -28,7 +28,7 @@ MAX_EXPONENT = 100  # |n| for a constant exponent x ** n
 
 # The engine's one-input ops that are methods of Value, from its one registry of ops.
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
-    op.name: op.method
+    op.name: getattr(Value, op.name)
     for op in OPS.values()
     if op.name.isidentifier()
     and op.method is not None

@@ -12,8 +12,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from micrograd_like import modes
+from micrograd_like.engine import Parameter, Value, lift
+
 _new = object.__new__
-from micrograd_like.engine import Parameter, Value, lift, make_node
 
 
 def weighted_sum(

@@ -58,8 +58,10 @@ def _other_number(data: object, where: str) -> float:
 
 def is_number(other: object) -> bool:
     """Whether `other` may stand beside a Value in an op or a comparison (a bool may not)."""
-    return type(other) is float or type(other) is int or (
-        isinstance(other, Real) and not isinstance(other, bool)
+    return (
+        type(other) is float
+        or type(other) is int
+        or (isinstance(other, Real) and not isinstance(other, bool))
     )
 
 
@@ -91,8 +93,7 @@ def power_local(base: float, exponent: float, where: str) -> float:
         local = float(exponent * base ** (exponent - 1))
     except (ZeroDivisionError, OverflowError):
         return undefined_local(
-            f"{where}: the local derivative {exponent!r} * {base!r} ** {exponent - 1!r} is "
-            "infinite"
+            f"{where}: the local derivative {exponent!r} * {base!r} ** {exponent - 1!r} is infinite"
         )
     if local != local:  # inf * 0 at an infinite exponent
         return undefined_local(

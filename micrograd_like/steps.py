@@ -33,7 +33,6 @@ from micrograd_like.floats import format_factor, format_number
 from micrograd_like.stepping import backward_pass
 from micrograd_like.view import UNICODE, GraphView, Notation, notation_for
 
-
 # ---- backward_steps: the engine's own backward pass, paused after each node
 
 
@@ -92,8 +91,9 @@ class BackwardStep:
         for share in self.shares:
             lines.append(
                 f"{grad(root, share.name)} += {notation.local(node, share.name)} "
-                f"{notation.times} {grad(root, node)} = {format_factor(share.local)} {notation.times} "
-                f"{format_factor(self.upstream)} = {format_number(share.contribution)}"
+                f"{notation.times} {grad(root, node)} = {format_factor(share.local)} "
+                f"{notation.times} {format_factor(self.upstream)} = "
+                f"{format_number(share.contribution)}"
             )
         return "\n".join(lines)
 

@@ -231,7 +231,9 @@ class Tape:
 
     def check(self) -> None:
         """Compare every node with what the eager op makes from the same inputs, bit for bit."""
-        with modes.block(quiet=True):  # scratch nodes, not the graph's: forward hooks do not see them
+        with modes.block(
+            quiet=True
+        ):  # scratch nodes, not the graph's: forward hooks do not see them
             self._check()
 
     def _check(self) -> None:

@@ -142,6 +142,10 @@ def test_every_built_in_op_has_a_method_and_a_formula_per_input() -> None:
         assert local is not None and len(local) in (1, 2), name
 
 
+def evaluate(formula: str, env: dict[sympy.Symbol, float]) -> float:
+    return float(sympy.sympify(formula, locals=SYMBOLS).subs(env))
+
+
 @pytest.mark.parametrize("kind", built_in_ops())
 def test_written_formulas_match_the_stored_local_derivatives(kind: str) -> None:
     op = OPS[kind]
@@ -159,13 +163,9 @@ def test_written_formulas_match_the_stored_local_derivatives(kind: str) -> None:
                 continue  # outside the op's domain
             env = {SYMBOLS["a"]: a, SYMBOLS["b"]: b, SYMBOLS["n"]: EXPONENT}
             env[SYMBOLS["out"]] = out.data
-
-            def evaluate(formula: str) -> float:
-                return float(sympy.sympify(formula, locals=SYMBOLS).subs(env))
-
-            assert evaluate(op.value) == pytest.approx(out.data, rel=1e-12), (a, b)
+            assert evaluate(op.value, env) == pytest.approx(out.data, rel=1e-12), (a, b)
             for formula, stored in zip(op.local, out.local_grads, strict=True):
-                assert evaluate(formula) == pytest.approx(stored, rel=1e-12, abs=1e-15), (a, b)
+                assert evaluate(formula, env) == pytest.approx(stored, rel=1e-12, abs=1e-15), (a, b)
             checked += 1
     assert checked >= 2, f"{kind}: evaluated at {checked} point(s)"
 

@@ -9,7 +9,6 @@ from collections.abc import Callable, Sequence
 import pytest
 
 from micrograd_like.engine import Value
-from micrograd_like.tape import Tape
 from micrograd_like.losses import (
     binary_cross_entropy,
     cross_entropy,
@@ -19,6 +18,7 @@ from micrograd_like.losses import (
     softmax,
     sse,
 )
+from micrograd_like.tape import Tape
 
 Cost = Callable[[Sequence[Value]], Value]
 
