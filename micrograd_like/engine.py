@@ -496,7 +496,7 @@ def make_node(
 
 def entry(op_name: str) -> Op:
     """The registry's entry for a node's `op` ("**2" is the number power "**n"); an op with
-    none (a method that makes nodes without `@op`) fails here, named."""
+    none (a method that makes nodes without `@operation`) fails here, named."""
     found = OPS.get("**n" if op_name.startswith("**") and op_name != "**" else op_name)
     if found is None:
         raise LookupError(

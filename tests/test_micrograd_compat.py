@@ -131,6 +131,27 @@ def test_a_one_neuron_hidden_layer_feeds_the_next_layer() -> None:
     assert isinstance(out, list)
     assert [o.data for o in out] == [n([hidden]).data for n in model.layers[1].neurons]
 
+    # a neuron takes a bare Value as its one input, as the layer after a one-neuron layer does
+    assert [n(hidden).data for n in model.layers[1].neurons] == [o.data for o in out]
+
+
+def test_a_one_neuron_layers_bare_value_reaches_a_layer_of_ones_own_as_it_is() -> None:
+    """micrograd hands each layer's output to the next unchanged: after a one-neuron layer,
+    a layer of one's own receives that Value itself, not a list wrapped around it."""
+    received: list[object] = []
+
+    class Double(Module):
+        def __call__(self, x: Value) -> Value:
+            received.append(x)
+            return x * 2.0
+
+    model = MLP(2, [1], seed=0)
+    model.layers.append(Double())  # type: ignore[arg-type]
+    out = model([1.0, 2.0])
+    (given,) = received
+    assert isinstance(given, Value) and isinstance(out, Value)
+    assert out.data == 2.0 * given.data
+
 
 # ---- micrograd's README: an expression of every op, then backward()
 
