@@ -9,11 +9,9 @@ import json
 import math
 import os
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -168,21 +166,14 @@ def test_draw_dot_focus_draws_only_the_paths_from_the_root_to_the_node() -> None
     assert model.layers[0].neurons[1].w[0] not in drawn
 
 
-def test_the_neurons_are_drawn_in_one_run_of_dot(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_neurons_are_drawn_in_one_run_of_dot(program_runs: list[list[str]]) -> None:
     if shutil.which("dot") is None and not os.environ.get("CI"):
         pytest.skip("no `dot` on the PATH (install Graphviz to run this; CI must not skip)")
     _, cost = seed_network()
     view = GraphView(cost)
     found = find_network(view)
     assert found is not None
-    runs: list[list[str]] = []
-    real_run = subprocess.run
-
-    def counted(command: list[str], **options: Any) -> Any:
-        runs.append(command)
-        return real_run(command, **options)
-
-    monkeypatch.setattr(subprocess, "run", counted)
+    runs = program_runs
     data = network.network_data(view, found, DrawOptions(show_grad=False))
     assert len(runs) == 1  # six neurons, one process
     svgs = [n["svg"] for layer in data["layers"] for n in layer]

@@ -9,17 +9,26 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOFTPLUS_TESTS = ["tests/test_engine.py"]
+ENGINE_TESTS = "tests/test_engine.py"
+OP_LISTING_TESTS = [ENGINE_TESTS, "tests/test_tape.py", "tests/test_hostile_numbers.py"]
+OP_LISTING_TESTS += ["tests/test_expr.py"]
 
 SOFTPLUS = """
     @operation("softplus", "log(1 + exp(a))", "sigmoid(a)", activation=True)
     def softplus(self) -> Value:
         a = self.data
         return make_node(math.log1p(math.exp(a)), "softplus", self, 1.0 / (1.0 + math.exp(-a)))
+"""
+
+LISTS = """
+from tests import test_engine, test_expr, test_hostile_numbers, test_tape
+
+for ops in (test_engine.built_in_ops(), test_tape.UNARY, test_hostile_numbers.ONE_INPUT_OPS):
+    print(*[op for op in ops if op == "softplus"])
+print(*[name for name in test_expr.FUNCTIONS if name == "softplus"])
 """
 
 CHECKS = """
@@ -77,59 +86,31 @@ def test_an_op_added_beside_tanh_works_everywhere(tmp_path: Path) -> None:
     after_tanh = source.index("\n\n", tanh) + 1  # the end of tanh's method
     engine.write_text(source[:after_tanh] + SOFTPLUS + source[after_tanh:], encoding="utf-8")
 
-    env = {**os.environ, "PYTHONPATH": str(copy)}
-    run = subprocess.run(
-        [sys.executable, "-c", CHECKS, str(copy)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=copy,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "new op works" in run.stdout
+    def run(*arguments: str | Path) -> str:
+        """Run this Python in the copy, on the copy's package; what it printed."""
+        done = subprocess.run(
+            [sys.executable, *arguments],
+            env={**os.environ, "PYTHONPATH": str(copy)},
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=copy,
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        return done.stdout
+
+    assert "new op works" in run("-c", CHECKS, str(copy))
 
     # the command line draws it
     out = tmp_path / "graph.svg"
-    run = subprocess.run(
-        [sys.executable, "-m", "micrograd_like", "graph", "softplus(x) * x", "x=0.5", "-o", out],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=copy,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
+    run("-m", "micrograd_like", "graph", "softplus(x) * x", "x=0.5", "-o", out)
     assert "softplus" in out.read_text(encoding="utf-8")
 
-    # every test that lists the ops, run on the copy: each includes softplus, and passes
-    lists = ["tests/test_engine.py", "tests/test_tape.py", "tests/test_hostile_numbers.py"]
-    lists += ["tests/test_expr.py"]
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *lists],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=copy,
+    # every test that lists the ops lists softplus, from the registry, and passes on the copy
+    listed = run("-c", LISTS)
+    assert listed.split() == ["softplus"] * 4, listed
+    printed = run("-m", "pytest", "-p", "no:cacheprovider", *OP_LISTING_TESTS)
+    assert " passed" in printed and "failed" not in printed, printed[-3000:]
+    assert " passed" in run(
+        "-m", "pytest", "-p", "no:cacheprovider", "-k", "softplus", ENGINE_TESTS
     )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "no:cacheprovider",
-            "-k",
-            "softplus",
-            *SOFTPLUS_TESTS,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=copy,
-    )
-    assert run.returncode == 0 and " passed" in run.stdout, run.stdout + run.stderr
-    assert textwrap.dedent(SOFTPLUS).strip().splitlines()[0] in engine.read_text(encoding="utf-8")

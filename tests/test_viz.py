@@ -502,18 +502,11 @@ def drawings() -> list[Any]:
 
 
 def test_render_svgs_lays_out_many_graphs_in_one_run_of_dot(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, program_runs: list[list[str]]
 ) -> None:
     need_dot()
     hide_pygraphviz(monkeypatch)  # so only `dot` can have made the pictures
-    runs: list[list[str]] = []
-    real_run = subprocess.run
-
-    def counted(command: list[str], **options: Any) -> Any:
-        runs.append(command)
-        return real_run(command, **options)
-
-    monkeypatch.setattr(subprocess, "run", counted)
+    runs = program_runs
     pictures = render_svgs(drawings())
     assert len(runs) == 1 and runs[0][1:] == ["-Tsvg"]
     assert len(pictures) == 3
