@@ -445,3 +445,22 @@ def test_drop_in_import_path() -> None:
     from micrograd_like.engine import Value as EngineValue
 
     assert EngineValue is Value
+
+
+def test_add_and_mul_write_out_the_very_node_make_node_makes() -> None:
+    """+ and * store their node's slots themselves (docs/speed.md); inside a hooks() block
+    they call make_node instead: both ways must give the same node, slot for slot."""
+    from micrograd_like.modes import hooks
+
+    a, b = Value(1.5), Value(-2.0)
+    fast = [a + b, a * b, a + 2.0, 3 * b]
+    with hooks(forward=lambda node: None):
+        made = [a + b, a * b, a + 2.0, 3 * b]
+    for written, called in zip(fast, made, strict=True):
+        for slot in Value.__slots__:
+            if slot in ("input1", "input2"):
+                assert (getattr(written, slot) is None) == (getattr(called, slot) is None)
+            elif slot != "__dict__":
+                assert getattr(written, slot) == getattr(called, slot), slot
+        assert written.inputs[0] is called.inputs[0] or not written.inputs[0].op
+        assert type(written) is type(called) is Value and written.__dict__ == called.__dict__ == {}
