@@ -9,15 +9,16 @@ cost back to the leaves and applies the chain rule at each:
 
 Then come the ops, each its value and its local derivatives side by side, collected in `OPS`,
 the one registry of ops. Under this module sit `modes` (no_grad(), hooks, paused stepping) and
-`floats` (how numbers enter, print and fail); speed lives in `faster` and `tape`.
+`floats` (numbers in, out and failing); speed lives in `faster` and `tape` (docs/speed.md).
 """
 
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from micrograd_like import floats, modes
 from micrograd_like.floats import as_float, format_number
@@ -26,14 +27,14 @@ Method = TypeVar("Method", bound=Callable[..., Any])
 
 
 def operation(name: str, value: str, *local: str, **more: Any) -> Callable[[Method], Method]:
-    """Write an op's maths beside the method that makes it: its value and its local derivative
-    for each input (`OPS`, below the class, collects them; `more`: the fields of `Op`)."""
+    """Write an op's maths beside the method that makes it, as `Op` (below the class) spells
+    it: its value and its local derivative for each input; `more`: Op's other fields."""
 
-    def mark(method: Method) -> Method:
+    def enter(method: Method) -> Method:
         method.ops = (*getattr(method, "ops", ()), (name, value, local, more))  # type: ignore[attr-defined]
         return method
 
-    return mark
+    return enter
 
 
 class Value:
@@ -44,7 +45,7 @@ class Value:
     for a two-input op, `input2`, `local2` (as tuples: `inputs`, `local_grads`).
     """
 
-    __slots__ = ("data", "grad", "_op", "input1", "local1", "input2", "local2", "_mark", "__dict__")
+    __slots__ = ("data", "grad", "_op", "input1", "local1", "input2", "local2", "mark", "__dict__")
 
     def backward(self) -> None:
         """Fill `grad` on every node with d self / d node, by the chain rule from here back.
@@ -56,16 +57,14 @@ class Value:
         would be NaN (an infinite upstream gradient times a zero local derivative, say).
         """
         order = self.topological_order()  # inputs before the nodes that use them
-        if modes.paused:  # a stepping pass paused over this graph must stop: it is overtaken
-            modes.interrupt_paused(order)
+        watching = modes.start_backward(order)  # the hooks to call; a paused stepping pass stops
         for node in order:
             if node.input1 is not None:
                 node.grad = 0.0
         self.grad = 1.0
-        watching = modes.backward_hooks()
         for node in reversed(order):
             upstream = node.grad  # dC/d node, complete: every node that uses it is done
-            if upstream != upstream:
+            if upstream != upstream:  # NaN, the one float unequal to itself
                 raise floats.nan_gradient(node, order)
             input1 = node.input1
             if input1 is not None:  # the chain rule: dC/d input += ∂node/∂input × dC/d node
@@ -78,9 +77,8 @@ class Value:
                     hook(node)
 
     def _backward(self) -> None:
-        """One node's step of the loop above, as micrograd's closures take it: each input's grad
-        receives ∂self/∂input × self.grad. The stepping pass takes its steps with it; by hand,
-        set the root's grad to 1 and call it on each node of reversed(topological_order())."""
+        """One node's step of the loop above, as micrograd's closures take it (the stepping pass
+        does): each input's grad receives ∂self/∂input × self.grad."""
         upstream = self.grad
         input1 = self.input1
         if input1 is not None:
@@ -90,12 +88,10 @@ class Value:
                 input2.grad += self.local2 * upstream
 
     def topological_order(self) -> list[Value]:
-        """Every node this one depends on, inputs before the nodes that use them (post-order).
-
-        A depth-first search with a stack instead of recursion, so a chain of a million ops
-        works at Python's default recursion limit. A visited node is marked with a stamp new
-        to each search; a node whose inputs are all marked is in order at once (in a graph
-        without cycles, a marked input is a finished one).
+        """Every node this one depends on, inputs before the nodes that use them (post-order):
+        a depth-first search with a stack, not recursion, so a chain of a million ops works. A
+        visited node is marked with a stamp new to each search; a node whose inputs are all
+        marked is in order at once (in a graph without cycles, a marked input is a finished one).
         """
         if not modes.marking.acquire(blocking=False):  # another search is marking nodes
             return modes.order_with_a_set(self)
@@ -109,21 +105,21 @@ class Value:
                 if node is None:  # a marker: the node below it has every input in order
                     done(pop())  # type: ignore[arg-type]
                     continue
-                if node._mark is stamp:  # pushed twice, reached by the later push
+                if node.mark is stamp:  # pushed twice, reached by the later push
                     continue
-                node._mark = stamp
+                node.mark = stamp
                 input1 = node.input1
                 if input1 is None:  # a leaf is in order at once
                     done(node)
                     continue
                 input2 = node.input2
-                if input1._mark is not stamp:  # its inputs first, then (the marker) the node
+                if input1.mark is not stamp:  # its inputs first, then (the marker) the node
                     push(node)
                     push(None)
                     push(input1)
-                    if input2 is not None and input2._mark is not stamp:
+                    if input2 is not None and input2.mark is not stamp:
                         push(input2)
-                elif input2 is not None and input2._mark is not stamp:
+                elif input2 is not None and input2.mark is not stamp:
                     push(node)
                     push(None)
                     push(input2)
@@ -138,29 +134,27 @@ class Value:
         for node in self.topological_order():
             node.grad = 0.0
 
+    def backward_steps(self) -> NoReturn:  # moved above the engine: the stepper reads it
+        raise AttributeError("C.backward_steps() is now backward_steps(C), from micrograd_like")
+
     # ---- what a node is
 
-    data: float
-    grad: float
+    grad: float  # dC/d node, once C.backward() has run
     label: str = ""  # set in the node's __dict__: an unlabelled node reads this one
-    _op: str
-    input1: Value | None
-    local1: float
-    input2: Value | None
-    local2: float
-    _mark: object  # the stamp of the last topological search that reached the node
 
     def __init__(self, data: float, label: str = "") -> None:
-        self.data = as_float(data)
+        self.data: float = as_float(data)
         self.grad = 0.0
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
         if label:
             self.label = label
         self._op = ""
-        self.input1 = self.input2 = None
-        self.local1 = self.local2 = 0.0
-        self._mark = None
+        self.input1: Value | None = None
+        self.input2: Value | None = None
+        self.local1: float = 0.0
+        self.local2: float = 0.0
+        self.mark: object = None  # the stamp of the last topological search that reached it
 
     @property
     def op(self) -> str:
@@ -187,31 +181,25 @@ class Value:
         return set(self.inputs)
 
     def __repr__(self) -> str:
-        text = f"Value(data={format_number(self.data)}, grad={format_number(self.grad)}"
-        if self._op:
-            text += f", op={self._op!r}"
-        if self.label:
-            text += f", label={self.label!r}"
-        return text + ")"
+        op = f", op={self._op!r}" if self._op else ""
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={format_number(self.data)}, grad={format_number(self.grad)}{op}{label})"
 
     # `==` and hashing stay identity (a node can be a dictionary key); < <= > >= compare data
     def __lt__(self, other: Value | float) -> bool:
-        that = _compared(other)
-        return NotImplemented if that is NotImplemented else self.data < that
+        return _compared(self, other, operator.lt)
 
     def __le__(self, other: Value | float) -> bool:
-        that = _compared(other)
-        return NotImplemented if that is NotImplemented else self.data <= that
+        return _compared(self, other, operator.le)
 
     def __gt__(self, other: Value | float) -> bool:
-        that = _compared(other)
-        return NotImplemented if that is NotImplemented else self.data > that
+        return _compared(self, other, operator.gt)
 
     def __ge__(self, other: Value | float) -> bool:
-        that = _compared(other)
-        return NotImplemented if that is NotImplemented else self.data >= that
+        return _compared(self, other, operator.ge)
 
-    # ---- the ops, in the order the seeds meet them: each its value and local derivative(s)
+    # ---- the ops, in the order the seeds (the articles this project grew from) meet them: each
+    # its value and its local derivative(s), with their maths in its @operation line
 
     @operation("+", "a + b", "1", "1", word="add")
     def __add__(self, other: Value | float) -> Value:
@@ -219,7 +207,8 @@ class Value:
         data = self.data + other.data
         if data != data or modes.active:
             return make_node(data, "+", self, 1.0, other, 1.0)
-        out = _new(Value)  # make_node's node, written out: + and * make most nodes (speed.md)
+        # make_node(data, "+", self, 1.0, other, 1.0), written out: + and * make most nodes
+        out = _new(Value)
         out.data = data
         out.grad = 0.0
         out._op = "+"
@@ -227,7 +216,7 @@ class Value:
         out.local1 = 1.0
         out.input2 = other
         out.local2 = 1.0
-        out._mark = None
+        out.mark = None
         return out
 
     @operation("-", "a - b", "1", "-1", word="sub", operands=("a", "b"))
@@ -246,7 +235,7 @@ class Value:
         data = a * b
         if data != data or modes.active:
             return make_node(data, "*", self, b, other, a)
-        out = _new(Value)  # as in __add__
+        out = _new(Value)  # make_node(data, "*", self, b, other, a), written out as in __add__
         out.data = data
         out.grad = 0.0
         out._op = "*"
@@ -254,7 +243,7 @@ class Value:
         out.local1 = b
         out.input2 = other
         out.local2 = a
-        out._mark = None
+        out.mark = None
         return out
 
     @operation("/", "a / b", "1 / b", "-a / b**2", word="div", operands=("a", "b"))
@@ -290,8 +279,11 @@ class Value:
         a = self.data
         if a < 0:
             raise ValueError(f"sqrt({a!r}): input must be >= 0")
-        out, why = math.sqrt(a), f"sqrt({a!r}): the local derivative 1 / (2 * sqrt(a)) is infinite"
-        return make_node(out, "sqrt", self, 0.5 / out if out else floats.undefined_local(why))
+        out = math.sqrt(a)
+        if out == 0:
+            why = f"sqrt({a!r}): the local derivative 1 / (2 * sqrt(a)) is infinite"
+            return make_node(out, "sqrt", self, floats.undefined_local(why))
+        return make_node(out, "sqrt", self, 0.5 / out)
 
     @operation("abs", "abs(a)", "sign(a)")
     def __abs__(self) -> Value:
@@ -352,9 +344,9 @@ class Value:
     @operation("relu", "max(a, 0)", "step(a)", activation=True)
     def relu(self) -> Value:
         a = self.data
-        if a > 0:
-            return make_node(a, "relu", self, 1.0)
-        return make_node(0.0 if a == a else a, "relu", self, 0.0)  # a NaN input is refused
+        if a != a:
+            raise floats.not_a_number("relu", (a,))
+        return make_node(a, "relu", self, 1.0) if a > 0 else make_node(0.0, "relu", self, 0.0)
 
     # plain numbers on the left: 2 * x, 1 - x, 2 ** x
     def __radd__(self, other: float) -> Value:
@@ -384,24 +376,23 @@ class Value:
         """A node made by an op of your own: its name, its value, its one or two inputs and the
         local derivative ∂out/∂input for each (computed by you, as the built-in ops do).
 
-        `formula`, optional, gives those derivatives symbolically for `explain()`, one per
-        input, naming the inputs a and b and the output out: `Value.from_op("sine",
-        math.sin(x.data), [x], [math.cos(x.data)], formula=["cos(a)"])`. The node works
-        everywhere a built-in one does; a `Tape` replays it given the function that makes it.
+        `formula`, optional, gives those derivatives in maths for `explain()`, naming the inputs
+        a and b and the output out: `Value.from_op("sine", math.sin(x.data), [x],
+        [math.cos(x.data)], ["cos(a)"])`. A `Tape` replays it given the function that makes it.
         """
         if not isinstance(op, str) or not op.strip() or not op.isprintable():
             raise ValueError(f"Value.from_op: op must be a non-empty printable name, got {op!r}")
         known = OPS.get(op)
         if op.startswith("**") or (known is not None and known.method is not None):
             raise ValueError(f"Value.from_op: {op!r} is a built-in op; give yours its own name")
-        if isinstance(inputs, Value) or not isinstance(inputs, Sequence):
+        if (
+            not isinstance(inputs, Sequence)
+            or not 1 <= len(inputs) <= 2
+            or not all(isinstance(each, Value) for each in inputs)
+        ):
             raise TypeError(
-                f"Value.from_op({op!r}): inputs must be a list of one or two Values, got {inputs!r}"
-            )
-        if not 1 <= len(inputs) <= 2 or not all(isinstance(each, Value) for each in inputs):
-            raise TypeError(
-                f"Value.from_op({op!r}): inputs must be one or two Values, got {list(inputs)!r} "
-                "(compose two-input ops for more)"
+                f"Value.from_op({op!r}): inputs must be a list of one or two Values, got "
+                f"{inputs!r} (compose two-input ops for more)"
             )
         if isinstance(local_grads, (str, bytes)) or not isinstance(local_grads, Sequence):
             raise TypeError(
@@ -435,31 +426,35 @@ class Op:
     name: str  # a node's `op`: "+", "tanh"; "**n" stands for every number power "**2", ...
     value: str  # out, in maths: "tanh(a)"
     local: tuple[str, ...] | None  # ∂out/∂a (and ∂out/∂b); None: an op made without formulas
-    word: str = ""  # how an unlabelled node's name starts ("add" for "+"); "": the op's name
+    word: str  # how an unlabelled node's name starts: "add" for "+" (else the op's name)
+    symbol: str  # how the seeds write the function: "σ" for sigmoid (else the op's name)
     operands: tuple[str, ...] = ()  # what the inputs are called where their order matters
     method: Callable[..., Value] | None = None  # the method that makes it; None: Value.from_op
     activation: bool = False  # a neuron may use it as its f
-    symbol: str = ""  # how the seeds write the function ("σ" for sigmoid); "": its name
-
-    def __post_init__(self) -> None:
-        for field in ("word", "symbol"):
-            if not getattr(self, field):
-                object.__setattr__(self, field, self.name)
 
 
-OPS: dict[str, Op] = {
-    name: Op(name, value, local, method=method, **more)
-    for method in vars(Value).values()
-    for name, value, local, more in getattr(method, "ops", ())
-}
-"""Every op, by name: the ops of Value's methods, marked with @operation, and those made with
-`Value.from_op`. The Tape's replay rules, the parser's functions, the drawings' words, nn's
-activations and the tests' lists of ops are all read from here."""
+OPS: dict[str, Op] = {}
+"""Every op, by name: the ops of Value's methods marked with @operation (of its subclasses too),
+and those made with `Value.from_op`. The Tape's replay rules, the parser's functions, the
+drawings' words, nn's activations and the tests' lists of ops are all read from here."""
 
-BUILT_IN_OPS = frozenset(OPS)
-"""The ops defined above; `Value.from_op` refuses their names."""
+
+def _enter_marked_ops(cls: type[Value]) -> None:
+    """Enter in `OPS` the ops of every method marked with @operation, in `cls` and below it."""
+    classes = [cls]
+    while classes:
+        now = classes.pop()
+        classes += now.__subclasses__()
+        for method in list(vars(now).values()):
+            for name, value, local, more in getattr(method, "ops", ()):
+                named = {"word": name, "symbol": name} | more
+                OPS.setdefault(name, Op(name, value, local, method=method, **named))
+
+
+_enter_marked_ops(Value)
 
 _new = object.__new__
+MAX_OPS = 10_000  # op names in `OPS` at most: Value.from_op refuses a new name beyond it
 
 
 def make_node(
@@ -483,7 +478,7 @@ def make_node(
     out.local1 = local1
     out.input2 = input2
     out.local2 = local2
-    out._mark = None
+    out.mark = None
     if modes.active:  # some thread is inside no_grad() or hooks(): is this one?
         if not modes.is_grad_enabled():
             out._op = ""
@@ -497,7 +492,10 @@ def make_node(
 def entry(op_name: str) -> Op:
     """The registry's entry for a node's `op` ("**2" is the number power "**n"); an op with
     none (a method that makes nodes without `@operation`) fails here, named."""
-    found = OPS.get("**n" if op_name.startswith("**") and op_name != "**" else op_name)
+    key = "**n" if op_name.startswith("**") and op_name != "**" else op_name
+    if key not in OPS:  # an op marked after the engine was loaded: a subclass's, say
+        _enter_marked_ops(Value)
+    found = OPS.get(key)
     if found is None:
         raise LookupError(
             f"the op {op_name!r} has no entry in micrograd_like.engine.OPS: decorate the method "
@@ -514,35 +512,36 @@ def lift(other: object, op: str) -> Value:
     raise TypeError(f"unsupported operand for {op}: Value and {type(other).__name__} ({other!r})")
 
 
-def _compared(other: object) -> Any:
-    """What a comparison compares `data` with: another node's data, or the number itself (a
-    float and an int compare exactly, even past the floats' range); NotImplemented lets Python
-    try the other side, then say which types it could not compare."""
+def _compared(node: Value, other: object, compare: Callable[[float, Any], bool]) -> bool:
+    """`node.data` compared with another node's data or a number (exactly, even an int past the
+    floats' range); NotImplemented lets Python try the other side, then name the types."""
     if isinstance(other, Value):
-        return other.data
-    return other if floats.is_number(other) else NotImplemented
+        return compare(node.data, other.data)
+    return compare(node.data, other) if floats.is_number(other) else NotImplemented
 
 
 def _enter_own_op(op: str, arity: int, formula: Sequence[str] | None) -> None:
     """Enter an op made with `Value.from_op` in `OPS`: one op name, one derivative."""
-    if formula is not None and (
-        isinstance(formula, str)
-        or not isinstance(formula, Sequence)
-        or not all(isinstance(each, str) for each in formula)
-    ):
-        raise TypeError(
-            f"Value.from_op({op!r}): formula must be a list of strings, one per input, "
-            f"got {formula!r}"
-        )
-    if formula is not None and len(formula) != arity:
-        raise ValueError(f"Value.from_op({op!r}): {arity} input(s) but {len(formula)} formula(s)")
+    if formula is not None:
+        if isinstance(formula, str) or not isinstance(formula, Sequence):
+            raise TypeError(f"Value.from_op({op!r}): formula must be a list, got {formula!r}")
+        if not all(isinstance(each, str) for each in formula) or len(formula) != arity:
+            raise ValueError(
+                f"Value.from_op({op!r}): formula must be {arity} string(s), one per input, got "
+                f"{formula!r}"
+            )
     value = f"{op}(a)" if arity == 1 else f"{op}(a, b)"
-    new = Op(op, value, None if formula is None else tuple(formula))
-    known = OPS.get(op)
-    if known is None or known.local is None:
-        OPS[op] = new
-    elif new.local is not None and new.local != known.local:
+    new = Op(op, value, None if formula is None else tuple(formula), op, op)
+    if op not in OPS and len(OPS) >= MAX_OPS:
         raise ValueError(
-            f"Value.from_op({op!r}): the op already has the formula {list(known.local)!r}; "
+            f"Value.from_op({op!r}): {len(OPS):,} op names are known already; an op's name names "
+            "a kind of op (its value goes in data), so make it one of a few"
+        )
+    known = OPS.setdefault(op, new)
+    if known.local is None and new.local is not None:
+        OPS[op] = known = new
+    if new.local is not None and new.local != known.local:
+        raise ValueError(
+            f"Value.from_op({op!r}): the op already has the formula {list(known.local or ())!r}; "
             f"one op name, one derivative (got {list(new.local)!r})"
         )

@@ -54,7 +54,7 @@ def weighted_sum(
         term.local1 = b
         term.input2 = x
         term.local2 = a
-        term._mark = None
+        term.mark = None
         out = _new(Value)
         out.data = data
         out.grad = 0.0
@@ -63,7 +63,7 @@ def weighted_sum(
         out.local1 = 1.0
         out.input2 = term
         out.local2 = 1.0
-        out._mark = None
+        out.mark = None
         total = out
     return total
 

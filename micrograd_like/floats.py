@@ -39,9 +39,9 @@ def as_float(data: object, where: str = "Value()") -> float:
 def _other_number(data: object, where: str) -> float:
     """as_float for anything but a float: an int, any other real number (numpy, Fraction), or
     a clear error."""
-    if hasattr(data, "grad") and hasattr(data, "data"):
-        raise TypeError(f"{where}: expected a number, got a Value ({data!r}); use it directly")
     if not isinstance(data, Real) or isinstance(data, bool):
+        if any(kind.__module__ == "micrograd_like.engine" for kind in type(data).__mro__):
+            raise TypeError(f"{where}: expected a number, got a Value ({data!r}); use it directly")
         raise TypeError(
             f"{where}: expected a real number (int or float), got {type(data).__name__}: {data!r}"
         )

@@ -115,6 +115,15 @@ def hooks(*, forward: Hook | None = None, backward: Hook | None = None) -> Itera
         yield
 
 
+def start_backward(order: list[Any]) -> tuple[Hook, ...]:
+    """A backward pass begins over the nodes `order`: a stepping pass paused over one of them
+    is overtaken (it stops at its next step). Returns the backward hooks to call after each
+    node's step (none outside every hooks() block)."""
+    if paused:
+        interrupt_paused(order)
+    return backward_hooks()
+
+
 def forward_hooks() -> tuple[Hook, ...]:
     """The forward hooks of this thread's blocks (none outside every block)."""
     return _here.forward_hooks if active else ()

@@ -54,7 +54,7 @@ class Neuron:
     inputs: tuple[Value, ...]  # x_k, the value each weight multiplies
     products: tuple[Value, ...]  # the `w_k * x_k` nodes
     sums: tuple[Value, ...]  # the `+` chain: b + w1 x1, ... ; the last is z
-    activation: str  # "relu", "tanh", "sigmoid" or "linear"
+    activation: str  # an activation op of engine.OPS ("relu", "tanh", ...) or "linear"
     a: Value
 
     @property

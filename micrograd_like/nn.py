@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 from micrograd_like._io import FileTooLargeError, atomic_write_text, read_regular_file
 from micrograd_like.engine import OPS, Value
-from micrograd_like.engine import Parameter as Parameter  # re-exported: nn's home before
+from micrograd_like.engine import Parameter as Parameter  # a model's own kind of Value
 from micrograd_like.faster import weighted_sum
 
 # f by name: every op the registry marks as an activation, and "linear" (a = z)
@@ -252,8 +252,9 @@ def _generator(seed: Seed) -> random.Random | None:
 class Neuron(Module):
     """One neuron: a = f(w . x + b), with `nin` weights `w` and a bias `b`.
 
-    `activation` ("relu", "tanh", "sigmoid" or "linear") is the one setting; micrograd's flag
-    `nonlin` is a view of it: `nonlin` is True unless the neuron is linear. At construction,
+    `activation` (an op of `engine.OPS` marked as one: "relu", "tanh", "sigmoid"; or "linear")
+    is the one setting; micrograd's flag `nonlin` is a view of it: `nonlin` is True unless the
+    neuron is linear. At construction,
     `nonlin=True` means ReLU and `False` linear, and an explicit `activation` wins over it. Both
     can be changed later and the next call uses them, as in micrograd: `neuron.nonlin = False`
     makes the neuron linear, `neuron.nonlin = True` makes a linear neuron ReLU (a tanh or

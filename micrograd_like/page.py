@@ -39,9 +39,10 @@ from typing import Any
 
 from micrograd_like._io import atomic_write_text, check_writable
 from micrograd_like.engine import Value
+from micrograd_like.floats import format_number
 from micrograd_like.network import NETWORK_MAX_NODES, find_network, network_data
 from micrograd_like.steps import backward_steps
-from micrograd_like.view import GraphView, count_nodes, format_number
+from micrograd_like.view import GraphView, count_nodes
 from micrograd_like.viz import (
     OP_FILL,
     ROLE_FILLS,

@@ -43,7 +43,7 @@ def backward_pass(root: Value) -> Iterator[Value]:
         for node in reversed(order):
             if node.grad != node.grad:
                 raise floats.nan_gradient(node, order)
-            node._backward()
+            Value._backward(node)  # the class's step, as backward() takes it
             for hook in watching:
                 hook(node)
             for each in node.inputs:

@@ -201,7 +201,7 @@ class Tape:
         if modes.backward_hooks():  # backward() shows them every node, in the same order
             root.backward()
             return
-        # backward_pass's chain rule, written per op as forward() is: forward() has set every
+        # backward()'s chain rule, written per op as forward() is: forward() has set every
         # non-leaf grad to 0, and a sum passes its upstream gradient on unchanged (∂ = 1, 1)
         root.grad = 1.0
         for node, kind, a, b, rule in reversed(self._plan):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from micrograd_like.engine import Parameter, Value, entry
-from micrograd_like.floats import format_number as format_number  # where readers found it
+from micrograd_like.floats import format_number as format_number  # readers' one formatter
 
 ROLES = ("input", "constant", "parameter", "intermediate", "root")
 

@@ -132,3 +132,82 @@ def test_code_can_keep_its_own_attributes_on_a_node() -> None:
     tagged.m = 0.5  # type: ignore[attr-defined]  # an optimizer's state, micrograd style
     assert tagged.m == 0.5  # type: ignore[attr-defined]
     assert vars(Value(2.0) * 1.0) == {}  # the slots are not in it: only what you add
+
+
+def test_an_op_of_a_subclass_marked_with_operation_works_in_every_reader() -> None:
+    """The registry collects the ops of Value's subclasses too, when a reader first meets them."""
+    from micrograd_like import Tape, draw_dot
+    from micrograd_like.engine import make_node, operation
+
+    class Cubing(Value):
+        __slots__ = ()
+
+        @operation("cube_of_own", "a**3", "3 * a**2")
+        def cube(self) -> Value:
+            return make_node(self.data**3, "cube_of_own", self, 3 * self.data**2)
+
+    x = Cubing(2.0, "x")
+    y = x.cube()
+    y.label = "y"
+    y.backward()
+    assert x.grad == 12.0
+    assert "3 * x**2" in str(explain(y, x))
+    assert "cube_of_own" in str(draw_dot(Cubing(1.0).cube()).source)
+    x.data = 3.0
+    Tape(y).replay(check=True)
+    assert (y.data, x.grad) == (27.0, 12.0 + 27.0)  # leaf grads add up across passes
+
+
+def test_a_method_without_operation_is_named_by_the_readers() -> None:
+    from micrograd_like import draw_dot
+    from micrograd_like.engine import make_node
+
+    x = Value(2.0)
+    y = make_node(4.0, "unmarked_square", x, 4.0)
+    y.backward()  # the chain rule needs no registry
+    assert x.grad == 4.0
+    with pytest.raises(LookupError, match=r"'unmarked_square' has no entry.*@operation"):
+        draw_dot(y)
+
+
+def test_the_stepping_pass_takes_the_classs_step_as_backward_does() -> None:
+    """micrograd code may set a node's _backward (its closure): backward() and the stepping
+    pass both apply the class's chain-rule step, so they agree."""
+    from micrograd_like import backward_steps
+
+    x = Value(2.0)
+    y = x * x
+    y._backward = lambda: None  # type: ignore[method-assign]
+    y.backward()
+    eager = x.grad
+    x.grad = 0.0
+    list(backward_steps(y))
+    assert x.grad == eager == 4.0
+
+
+def test_the_registry_of_op_names_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from micrograd_like import engine
+
+    x = Value(1.0)
+    Value.from_op("bounded_known", 1.0, [x], [1.0])
+    monkeypatch.setattr(engine, "MAX_OPS", len(engine.OPS))
+    Value.from_op("bounded_known", 2.0, [x], [1.0])  # a known name is always fine
+    with pytest.raises(ValueError, match="op names are known already"):
+        Value.from_op("bounded_new", 1.0, [x], [1.0])
+    assert "bounded_new" not in engine.OPS
+
+
+def test_a_non_number_is_refused_without_asking_it_anything() -> None:
+    class Hostile:
+        def __getattr__(self, name: str) -> object:
+            raise RuntimeError(f"asked for {name}")
+
+    with pytest.raises(TypeError, match=r"expected a real number .* got Hostile"):
+        Value(Hostile())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"got a Value .* use it directly"):
+        Value(Value(1.0))  # type: ignore[arg-type]
+
+
+def test_backward_steps_as_a_method_says_where_it_went() -> None:
+    with pytest.raises(AttributeError, match=r"now backward_steps\(C\)"):
+        Value(1.0).backward_steps()

@@ -12,10 +12,43 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from micrograd_like import Value
+from micrograd_like.engine import OPS
 
 NAMES = ("x", "y", "z")
 SYMBOLS = {name: sympy.Symbol(name, real=True) for name in NAMES}  # real: quick assumptions
 Pair = tuple[Value, sympy.Expr]  # the same subexpression in the engine and in sympy
+
+
+# the registry's ops written by hand below, with their sympy counterparts; any other op of the
+# registry (one added to the engine) is fed u*u + 1 and compared with sympy's own derivative of
+# the value formula its @operation line gives (not with its local derivatives)
+BY_HAND = {"+", "-", "*", "/", "**", "**n", "neg", "tanh", "sigmoid", "exp", "log", "sqrt"}
+BY_HAND |= {"sin", "cos", "abs", "relu"}
+OTHER_OPS = sorted(name for name, op in OPS.items() if op.method and name not in BY_HAND)
+FUNCTIONS = {
+    "sigmoid": sympy.Lambda(sympy.Symbol("t"), 1 / (1 + sympy.exp(-sympy.Symbol("t")))),
+    "max": sympy.Max,
+    "sign": sympy.sign,
+}
+
+
+def by_the_registry(op: str, args: list[Pair]) -> Pair:
+    """An op of the registry not written by hand: its method on positive inputs, and its value
+    formula read by sympy with those inputs put in for a and b."""
+    positives = [positive(arg) for arg in args]
+    method = OPS[op].method
+    assert method is not None
+    names = {"a": positives[0][1], "b": positives[-1][1]}
+    expr = sympy.sympify(OPS[op].value, locals={**FUNCTIONS, **names})
+    return method(*(value for value, _ in positives)), expr
+
+
+def arity(op: str) -> int:
+    return len(OPS[op].local or ())
+
+
+def test_the_ops_written_by_hand_are_ops_of_the_registry() -> None:
+    assert set(OPS) >= BY_HAND
 
 
 def positive(pair: Pair) -> Pair:
@@ -73,6 +106,10 @@ def apply(op: str, arg: Pair) -> Pair:
     return 3.0 * a + 0.5, 3 * sa + sympy.Rational(1, 2)  # "affine": numbers mixed in
 
 
+ONE_INPUT_OTHERS = [op for op in OTHER_OPS if arity(op) == 1]
+TWO_INPUT_OTHERS = [op for op in OTHER_OPS if arity(op) == 2]
+
+
 @st.composite
 def expressions(draw: st.DrawFn, leaves: dict[str, Value], depth: int = 4) -> Pair:
     if depth == 0 or draw(st.integers(0, 3)) == 0:
@@ -82,13 +119,16 @@ def expressions(draw: st.DrawFn, leaves: dict[str, Value], depth: int = 4) -> Pa
         c = draw(st.integers(-3, 3))
         return Value(c), sympy.Integer(c)
     if draw(st.booleans()):
-        op = draw(st.sampled_from(["+", "-", "*", "/", "**"]))
+        op = draw(st.sampled_from(["+", "-", "*", "/", "**", *TWO_INPUT_OTHERS]))
         left = draw(expressions(leaves, depth - 1))
         right = draw(expressions(leaves, depth - 1))
+        if op in TWO_INPUT_OTHERS:
+            return by_the_registry(op, [left, right])
         return combine(op, left, right)
     unary = ["neg", "tanh", "sigmoid", "exp", "log", "square", "sqrt", "relu", "affine"]
-    unary += ["sin", "cos", "abs", "root"]
-    return apply(draw(st.sampled_from(unary)), draw(expressions(leaves, depth - 1)))
+    unary += ["sin", "cos", "abs", "root", *ONE_INPUT_OTHERS]
+    op, arg = draw(st.sampled_from(unary)), draw(expressions(leaves, depth - 1))
+    return by_the_registry(op, [arg]) if op in ONE_INPUT_OTHERS else apply(op, arg)
 
 
 @st.composite

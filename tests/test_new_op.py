@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE_TESTS = "tests/test_engine.py"
 OP_LISTING_TESTS = [ENGINE_TESTS, "tests/test_tape.py", "tests/test_hostile_numbers.py"]
-OP_LISTING_TESTS += ["tests/test_expr.py"]
+OP_LISTING_TESTS += ["tests/test_expr.py", "tests/test_steps.py", "tests/test_engine_properties.py"]
 
 SOFTPLUS = """
     @operation("softplus", "log(1 + exp(a))", "sigmoid(a)", activation=True)
@@ -24,11 +24,18 @@ SOFTPLUS = """
 """
 
 LISTS = """
-from tests import test_engine, test_expr, test_hostile_numbers, test_tape
+from tests import test_engine, test_engine_properties, test_expr, test_hostile_numbers
+from tests import test_steps, test_tape
 
-for ops in (test_engine.built_in_ops(), test_tape.UNARY, test_hostile_numbers.ONE_INPUT_OPS):
+for ops in (
+    test_engine.built_in_ops(),
+    test_tape.UNARY,
+    test_hostile_numbers.ONE_INPUT_OPS,
+    test_expr.FUNCTIONS,
+    test_steps.OP_NAMES,
+    test_engine_properties.ONE_INPUT_OTHERS,
+):
     print(*[op for op in ops if op == "softplus"])
-print(*[name for name in test_expr.FUNCTIONS if name == "softplus"])
 """
 
 CHECKS = """
@@ -108,7 +115,7 @@ def test_an_op_added_beside_tanh_works_everywhere(tmp_path: Path) -> None:
 
     # every test that lists the ops lists softplus, from the registry, and passes on the copy
     listed = run("-c", LISTS)
-    assert listed.split() == ["softplus"] * 4, listed
+    assert listed.split() == ["softplus"] * 6, listed
     printed = run("-m", "pytest", "-p", "no:cacheprovider", *OP_LISTING_TESTS)
     assert " passed" in printed and "failed" not in printed, printed[-3000:]
     assert " passed" in run(

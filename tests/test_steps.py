@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from micrograd_like.engine import Value
 from micrograd_like.steps import backward_steps, explain
 from micrograd_like.view import ASCII
+from tests.registry_ops import registry_ops
 
 
 def one_neuron() -> dict[str, Value]:
@@ -35,24 +36,15 @@ DA_DO = A * (1 - A)
 DC_DW = DC_DA * DA_DO * 1.5
 
 
-# ---- random graphs: shared nodes, every op without a domain restriction
+# ---- random graphs: shared nodes, every op of the registry (inside its domain)
 
 Instruction = tuple[str, int, int]
-OPS = ("+", "-", "*", "tanh", "sigmoid", "relu", "neg", "square")
+ONE_INPUT, TWO_INPUTS = registry_ops(1), registry_ops(2)
+OP_NAMES = tuple(sorted(ONE_INPUT)) + tuple(sorted(TWO_INPUTS))
 
 
 def apply(op: str, a: Value, b: Value) -> Value:
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if op == "neg":
-        return -a
-    if op == "square":
-        return a**2
-    return getattr(a, op)()  # type: ignore[no-any-return]  # tanh, sigmoid, relu
+    return ONE_INPUT[op](a) if op in ONE_INPUT else TWO_INPUTS[op](a, b)
 
 
 def build(leaves: list[float], program: list[Instruction]) -> tuple[list[Value], Value]:
@@ -65,7 +57,7 @@ def build(leaves: list[float], program: list[Instruction]) -> tuple[list[Value],
 graphs = st.tuples(
     st.lists(st.floats(-2, 2), min_size=1, max_size=3),
     st.lists(
-        st.tuples(st.sampled_from(OPS), st.integers(0, 50), st.integers(0, 50)),
+        st.tuples(st.sampled_from(OP_NAMES), st.integers(0, 50), st.integers(0, 50)),
         min_size=1,
         max_size=10,
     ),

@@ -11,41 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd_like import MLP, Tape, Value, losses, no_grad
-from micrograd_like.engine import OPS
 from micrograd_like.tape import ReplayMismatch
+from tests.registry_ops import registry_ops
 
-# every op of the one registry (so a new op is replayed here too), each fed values inside its
-# domain: by hand below where the op takes any number, else (a * a + 1), in [1, 5)
-ANY_NUMBER: dict[str, Callable[..., Value]] = {
-    "neg": lambda a: -a,
-    "exp": lambda a: a.tanh().exp(),
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
-    "sin": Value.sin,
-    "cos": Value.cos,
-    "abs": abs,
-    "**n": lambda a: a**2,
-    "+": Value.__add__,
-    "-": Value.__sub__,
-    "*": Value.__mul__,
-    "/": lambda a, b: a / (b * b + 1),
-    "**": lambda a, b: (a * a + 1) ** b.tanh(),
-}
-
-
-def fed_inside_its_domain(method: Callable[..., Value]) -> Callable[..., Value]:
-    return lambda *inputs: method(*(each * each + 1 for each in inputs))
-
-
-def registry_ops(arity: int) -> dict[str, Callable[..., Value]]:
-    return {
-        name: ANY_NUMBER.get(name) or fed_inside_its_domain(op.method)
-        for name, op in OPS.items()
-        if op.method is not None and len(op.local or ()) == arity
-    }
-
-
+# every op of the one registry (so a new op is replayed here too), and two more
 UNARY: dict[str, Callable[[Value], Value]] = {
     **registry_ops(1),
     "half power": lambda a: (a * a + 1) ** 0.5,
