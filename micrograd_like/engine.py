@@ -57,24 +57,25 @@ class Value:
         would be NaN (an infinite upstream gradient times a zero local derivative, say).
         """
         order = self.topological_order()  # inputs before the nodes that use them
-        watching = modes.start_backward(order)  # the hooks to call; a paused stepping pass stops
-        for node in order:
-            if node.input1 is not None:
-                node.grad = 0.0
-        self.grad = 1.0
-        for node in reversed(order):
-            upstream = node.grad  # dC/d node, complete: every node that uses it is done
-            if upstream != upstream:  # NaN, the one float unequal to itself
-                raise floats.nan_gradient(node, order)
-            input1 = node.input1
-            if input1 is not None:  # the chain rule: dC/d input += ∂node/∂input × dC/d node
-                input1.grad += node.local1 * upstream
-                input2 = node.input2
-                if input2 is not None:
-                    input2.grad += node.local2 * upstream
-            if watching:
-                for hook in watching:
-                    hook(node)
+        with modes.one_pass:  # passes run one at a time, whichever threads start them
+            watching = modes.start_backward(order)  # hooks to call; a paused stepping pass stops
+            for node in order:
+                if node.input1 is not None:
+                    node.grad = 0.0
+            self.grad = 1.0
+            for node in reversed(order):
+                upstream = node.grad  # dC/d node, complete: every node that uses it is done
+                if upstream != upstream:  # NaN, the one float unequal to itself
+                    raise floats.nan_gradient(node, order)
+                input1 = node.input1
+                if input1 is not None:  # the chain rule: dC/d input += ∂node/∂input × dC/d node
+                    input1.grad += node.local1 * upstream
+                    input2 = node.input2
+                    if input2 is not None:
+                        input2.grad += node.local2 * upstream
+                if watching:  # hooks(backward=...) blocks are open in this thread
+                    for hook in watching:
+                        hook(node)
 
     def _backward(self) -> None:
         """One node's step of the loop above, as micrograd's closures take it (the stepping pass

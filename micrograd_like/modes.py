@@ -147,6 +147,15 @@ def show(node: object, forward: tuple[Hook, ...]) -> None:
         here.in_hook = False
 
 
+# ---- backward passes
+
+one_pass = threading.RLock()
+"""Held by the backward pass (or replay) running now: passes run one at a time, whichever
+threads start them, so two passes over shared nodes never add their shares into one gradient
+half-way. A pass started in another thread waits for it; one started by a hook of the running
+pass, in its thread, goes ahead."""
+
+
 # ---- stepping passes paused over a graph
 
 

@@ -347,3 +347,31 @@ def test_a_forward_hook_may_compute_with_the_node_it_is_shown() -> None:
         z = y + 1.0
     assert seen == [60.0, 70.0]
     assert z.op == "+" and is_grad_enabled()
+
+
+def test_backward_passes_from_several_threads_on_one_graph_add_up_exactly() -> None:
+    """Passes run one at a time (modes.one_pass): four threads each backpropagating one graph
+    five times leave its leaves exactly twenty passes' gradients, as one thread would."""
+    import sys
+
+    x, w = Value(0.5, "x"), Value(-1.5, "w")
+    y = x
+    for _ in range(300):
+        y = (y * w + x).tanh()
+    for _ in range(20):
+        y.backward()
+    expected = [x.grad, w.grad]  # twenty passes in one thread, their shares added in order
+    x.grad = w.grad = 0.0
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        threads = [
+            threading.Thread(target=lambda: [y.backward() for _ in range(5)]) for _ in "abcd"
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert [x.grad, w.grad] == expected
