@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import operator
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
@@ -48,14 +49,10 @@ class Value:
     __slots__ = ("data", "grad", "_op", "input1", "local1", "input2", "local2", "mark", "__dict__")
 
     def backward(self) -> None:
-        """Fill `grad` on every node with d self / d node, by the chain rule from here back.
-
-        Sets this node's grad to 1 and the grads of the other nodes made by ops to 0 first, so
-        calling it twice gives the same grads there. Leaf grads (inputs, weights, biases)
-        *accumulate*, as in PyTorch: clear them with `Module.zero_grad()` before each step.
-        Raises `ArithmeticError` naming the node and the numbers that met when a gradient
-        would be NaN (an infinite upstream gradient times a zero local derivative, say).
-        """
+        """Fill `grad` on every node with dC/d node (C: this node) by the chain rule, from C back.
+        Sets C's grad to 1 and the other op nodes' grads to 0 first; leaf grads (inputs, weights)
+        *accumulate*, as in PyTorch: `Module.zero_grad()` clears them. A gradient that would be
+        NaN raises `ArithmeticError` naming the node and the numbers that met."""
         order = self.topological_order()  # inputs before the nodes that use them
         with modes.one_pass:  # passes run one at a time, whichever threads start them
             watching = modes.start_backward(order)  # hooks to call; a paused stepping pass stops
@@ -141,14 +138,12 @@ class Value:
     # ---- what a node is
 
     grad: float  # dC/d node, once C.backward() has run
-    label: str = ""  # set in the node's __dict__: an unlabelled node reads this one
+    _label = ""  # in the node's __dict__ once set: an unlabelled node reads the class's
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data: float = as_float(data)
         self.grad = 0.0
-        if not isinstance(label, str):
-            raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
-        if label:
+        if label or not isinstance(label, str):
             self.label = label
         self._op = ""
         self.input1: Value | None = None
@@ -156,6 +151,17 @@ class Value:
         self.local1: float = 0.0
         self.local2: float = 0.0
         self.mark: object = None  # the stamp of the last topological search that reached it
+
+    @property
+    def label(self) -> str:
+        """A name for drawings, steps and debuggers ("" for none)."""
+        return self._label
+
+    @label.setter
+    def label(self, label: str) -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
+        self._label = label
 
     @property
     def op(self) -> str:
@@ -258,8 +264,7 @@ class Value:
     @operation("**n", "a**n", "n * a**(n - 1)", word="pow")
     @operation("**", "a**b", "b * a**(b - 1)", "out * log(a)", word="pow", operands=("base", "exp"))
     def __pow__(self, other: Value | float) -> Value:
-        """`x ** 2` (a number exponent, part of the op "**2": x is its one input) or `x ** y`
-        (both inputs differentiable)."""
+        """`x ** 2` (the op "**2", whose one input is x) or `x ** y` (both differentiable)."""
         a = self.data
         if isinstance(other, Value):
             b, where = other.data, f"{a!r} ** Value({other.data!r})"
@@ -374,23 +379,17 @@ class Value:
         local_grads: Sequence[float],
         formula: Sequence[str] | None = None,
     ) -> Value:
-        """A node made by an op of your own: its name, its value, its one or two inputs and the
-        local derivative ∂out/∂input for each (computed by you, as the built-in ops do).
-
-        `formula`, optional, gives those derivatives in maths for `explain()`, naming the inputs
-        a and b and the output out: `Value.from_op("sine", math.sin(x.data), [x],
-        [math.cos(x.data)], ["cos(a)"])`. A `Tape` replays it given the function that makes it.
-        """
+        """A node made by an op of your own: its name, value, one or two inputs and the local
+        derivative ∂out/∂input for each; `formula`, optional, gives them in maths for explain(),
+        naming the inputs a, b and the output out: `Value.from_op("sine", math.sin(x.data), [x],
+        [math.cos(x.data)], ["cos(a)"])`. A `Tape` replays it given the function that makes it."""
         if not isinstance(op, str) or not op.strip() or not op.isprintable():
             raise ValueError(f"Value.from_op: op must be a non-empty printable name, got {op!r}")
         known = OPS.get(op)
         if op.startswith("**") or (known is not None and known.method is not None):
             raise ValueError(f"Value.from_op: {op!r} is a built-in op; give yours its own name")
-        if (
-            not isinstance(inputs, Sequence)
-            or not 1 <= len(inputs) <= 2
-            or not all(isinstance(each, Value) for each in inputs)
-        ):
+        one_or_two = isinstance(inputs, Sequence) and 1 <= len(inputs) <= 2
+        if not one_or_two or not all(isinstance(each, Value) for each in inputs):
             raise TypeError(
                 f"Value.from_op({op!r}): inputs must be a list of one or two Values, got "
                 f"{inputs!r} (compose two-input ops for more)"
@@ -456,6 +455,7 @@ _enter_marked_ops(Value)
 
 _new = object.__new__
 MAX_OPS = 10_000  # op names in `OPS` at most: Value.from_op refuses a new name beyond it
+_NAME = re.compile(r"\b([A-Za-z_]\w*)\b(?!\s*\()")
 
 
 def make_node(
@@ -514,8 +514,7 @@ def lift(other: object, op: str) -> Value:
 
 
 def _compared(node: Value, other: object, compare: Callable[[float, Any], bool]) -> bool:
-    """`node.data` compared with another node's data or a number (exactly, even an int past the
-    floats' range); NotImplemented lets Python try the other side, then name the types."""
+    """`node.data` compared with another node's data or a number (exact, even for huge ints)."""
     if isinstance(other, Value):
         return compare(node.data, other.data)
     return compare(node.data, other) if floats.is_number(other) else NotImplemented
@@ -526,10 +525,12 @@ def _enter_own_op(op: str, arity: int, formula: Sequence[str] | None) -> None:
     if formula is not None:
         if isinstance(formula, str) or not isinstance(formula, Sequence):
             raise TypeError(f"Value.from_op({op!r}): formula must be a list, got {formula!r}")
-        if not all(isinstance(each, str) for each in formula) or len(formula) != arity:
+        names = {"a", "out"} | ({"b"} if arity == 2 else set())  # a name not called: a variable
+        named = [set(_NAME.findall(each)) if isinstance(each, str) else {""} for each in formula]
+        if len(formula) != arity or not all(each <= names for each in named):
             raise ValueError(
-                f"Value.from_op({op!r}): formula must be {arity} string(s), one per input, got "
-                f"{formula!r}"
+                f"Value.from_op({op!r}): formula must be {arity} string(s), one per input, "
+                f"naming only {', '.join(sorted(names))}, got {formula!r}"
             )
     value = f"{op}(a)" if arity == 1 else f"{op}(a, b)"
     new = Op(op, value, None if formula is None else tuple(formula), op, op)

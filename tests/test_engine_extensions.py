@@ -211,3 +211,20 @@ def test_a_non_number_is_refused_without_asking_it_anything() -> None:
 def test_backward_steps_as_a_method_says_where_it_went() -> None:
     with pytest.raises(AttributeError, match=r"now backward_steps\(C\)"):
         Value(1.0).backward_steps()
+
+
+def test_a_formula_may_name_only_the_ops_own_inputs_and_output() -> None:
+    x = Value(1.0)
+    with pytest.raises(ValueError, match=r"naming only a, out, got \['2\*b'\]"):
+        Value.from_op("doubling_b", 2.0, [x], [2.0], ["2*b"])
+    Value.from_op("scaled_sine", 0.0, [x], [1.0], ["cos(a) * out / out"])  # calls are fine
+
+
+def test_a_label_set_after_construction_is_checked_too() -> None:
+    p = Value(1.0, "w")
+    with pytest.raises(TypeError, match="label must be a str, got int: 7"):
+        p.label = 7  # type: ignore[assignment]
+    assert p.label == "w"
+    with pytest.raises(TypeError, match="label must be a str, got NoneType"):
+        Value(1.0, label=None)  # type: ignore[arg-type]
+    assert Value(1.0).__dict__ == {}  # an unlabelled node keeps no dictionary of its own
