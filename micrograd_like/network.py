@@ -86,7 +86,9 @@ _Skeleton = list[list[tuple[tuple[Value, ...], Value]]]
 def find_network(view: GraphView, model: nn.Module | None = None) -> Network | None:
     """The network `nn` built in the graph of `view`, or None if the graph is not one network
     evaluated once (no parameters made by `nn`, a parameter used twice as on a batch, a layer
-    not fed by the one before it, ...). It only reads the graph.
+    not fed by the one before it, a hidden activation used by anything but the next layer's
+    weights, such as the cost itself: the seeds' δ formula would then be false, ...). It only
+    reads the graph.
 
     Without `model`, the layers and neurons are those the parameters in the graph record in
     their `position` (see `nn.Position`): the labels may say anything. With `model` (an `MLP`,
@@ -119,6 +121,13 @@ def find_network(view: GraphView, model: nn.Module | None = None) -> Network | N
     for below, above in pairwise(layers):
         if any(n.inputs != tuple(m.a for m in below) for n in above):
             return None
+        # and a hidden activation goes nowhere else (not into the cost directly, say): else
+        # dC/da has more terms than (W^T δ) and the seeds' δ formula would be false
+        for k, m in enumerate(below):
+            feeds = consumers[m.a]  # in the graph's order, which need not be the neurons'
+            weighed = {id(n.products[k]) for n in above}
+            if len(feeds) != len(above) or {id(user) for user in feeds} != weighed:
+                return None
     return Network(inputs, tuple(tuple(neurons) for neurons in layers))
 
 

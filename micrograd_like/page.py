@@ -41,6 +41,7 @@ from micrograd_like._io import atomic_write_text, check_writable
 from micrograd_like.engine import Value
 from micrograd_like.floats import format_number
 from micrograd_like.network import NETWORK_MAX_NODES, find_network, network_data
+from micrograd_like.stepping import put_back
 from micrograd_like.steps import backward_steps
 from micrograd_like.view import GraphView, count_nodes
 from micrograd_like.viz import (
@@ -193,8 +194,9 @@ def backprop_data(
     a `note` saying where the gradients come from.
 
     The gradients are those of one fresh backward pass, leaf grads started at 0, whatever the
-    graph held before. It reads the graph and leaves it as it was: every node's grad is saved
-    first and put back afterwards, exactly, even if something fails on the way. The drawing
+    graph held before. It reads the graph and leaves it as it was: every node's grad is put
+    back afterwards, exactly, even if something fails on the way (`stepping.put_back`), and a
+    `backward_steps()` pass paused over the graph goes on undisturbed. The drawing
     options (`rankdir`, `number_format`, `max_nodes`) are draw_dot's, and are all checked
     before any work.
     """
@@ -226,8 +228,9 @@ def _collect(root: Value, options: DrawOptions) -> dict[str, Any]:
     if too_large is not None and network is None:
         raise too_large
     svg = None if too_large else render_bytes(draw_view(view, options), "svg").decode("utf-8")
-    saved = [node.grad for node in view.order]
-    try:
+    # the page's own pass, put back exactly afterwards: invisible to the program, and to a
+    # backward_steps() pass paused over this graph, which goes on as if nothing had run
+    with put_back(view.order):
         for leaf in view.leaves():
             leaf.grad = 0.0  # a fresh pass: no gradient left over from an earlier backward()
         steps = [
@@ -250,9 +253,6 @@ def _collect(root: Value, options: DrawOptions) -> dict[str, Any]:
         ]
         # read while the grads are this pass's: each neuron's delta is its z's grad
         network_view = None if network is None else network_data(view, network, options)
-    finally:
-        for node, grad in zip(view.order, saved, strict=True):
-            node.grad = grad
     nodes = [
         {
             "id": view.id(node),

@@ -11,8 +11,9 @@ call, and a neuron's sum b + w1*x1 + ... is one step, forward and backward.
 
 from __future__ import annotations
 
+import reprlib
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from micrograd_like import floats, modes
@@ -33,12 +34,21 @@ class Tape:
 
     The numbers are those of a fresh forward and backward of the same expression, bit for bit
     (each op runs the same arithmetic, and every gradient is summed in the same order), an
-    out-of-domain value raises the same error (the replay then stops half-way: fix the data and
-    replay again; with several, the one named may differ), and leaf grads accumulate as with
-    `backward()`. Data-dependent ops such as `relu` pick their branch again on every replay.
-    The limit: the graph's *shape* must not depend on the data (a Python `if` on a value,
-    `max(values)`): such a graph must be built again. Ops made with `Value.from_op` need a
-    rule: `Tape(cost, rules={"my_op": my_op})`, the function that made the node.
+    out-of-domain value or a NaN gradient raises the same error (with several, the one named
+    may differ), and leaf grads accumulate as with `backward()`. A replay that raises is all or
+    nothing for the leaves: every leaf grad is left as it was before it (the other nodes stop
+    half-way), so fix the data and replay again. Data-dependent ops such as `relu` pick their
+    branch again on every replay. The limit: the graph's *shape* must not depend on the data
+    (a Python `if` on a value, `max(values)`): such a graph must be built again.
+
+    Ops made with `Value.from_op` need a rule: `Tape(cost, rules={"my_op": my_op})`, the
+    function that made the node. Each rule is called once on the recorded inputs when the Tape
+    is made, and its result checked on every call: a new node of that op with those inputs, or
+    an error naming the op.
+
+    Replays, `forward()` and `check()` hold `modes.one_pass`, as `backward()` does: one Tape
+    replayed from several threads, or replayed while another thread backpropagates the same
+    graph, runs its passes one at a time and leaves the grads of the same passes run in turn.
     """
 
     def __init__(
@@ -46,20 +56,12 @@ class Tape:
     ) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"Tape: root must be a Value, got {type(root).__name__}: {root!r}")
-        extra = dict(rules or {})
-        for op, rule in extra.items():
-            known = OPS.get(op)
-            if op.startswith("**") or (known is not None and known.method is not None):
-                raise ValueError(
-                    f"Tape: {op!r} is a built-in op (a method of Value makes it, and the Tape "
-                    "replays that method); rules= is for ops made with Value.from_op"
-                )
-            if not callable(rule):
-                raise TypeError(f"Tape: the rule for {op!r} must be a function, got {rule!r}")
+        extra = _checked_rules(rules)
         self.root = root
         self.order = root.topological_order()
         self._leaves = [node for node in self.order if node.input1 is None]
         self._rules: dict[str, Callable[..., Value]] = {}  # op -> the eager op that remakes it
+        self._own: set[str] = set()  # the ops of `rules`, whose results are checked on each call
         for node in self.order:
             op = node._op
             if node.input1 is None or op in self._rules:
@@ -72,7 +74,33 @@ class Tape:
                     f"Tape(root, rules={{{op!r}: your_function}})"
                 )
             self._rules[op] = found
+            if op in extra:
+                self._own.add(op)
+                self._try_rule(node)
         self._plan = self._make_plan(_sums_of_products(self.order))
+
+    def _try_rule(self, node: Value) -> None:
+        """Call the rule of `node`'s op once on the recorded inputs, so that a rule that does
+        not remake the node is refused here, not half-way through a replay. The call makes a
+        scratch node, shown to no forward hook. Inside no_grad(), where any rule makes a leaf,
+        the first replay (outside it) checks the rule instead."""
+        if not modes.is_grad_enabled():
+            return
+        op, rule, a, b = node._op, self._rules[node._op], node.input1, node.input2
+        with modes.block(quiet=True):
+            try:
+                fresh = rule(a) if b is None else rule(a, b)
+            except Exception as error:
+                raise ValueError(
+                    f"Tape: the rule for {op!r} fails on the recorded inputs of {node!r}: "
+                    f"{type(error).__name__}: {error}"
+                ) from error
+        _check_remade(node, fresh)
+        if any(fresh is each for each in self.order):
+            raise ValueError(
+                f"Tape: the rule for {op!r} returned {fresh!r}, a node of the recorded graph; "
+                "a rule makes a new node on each call (give the function that made the node)"
+            )
 
     def _make_plan(self, chains: dict[Value, _Chain]) -> list[_Step]:
         """One step per op node, in order: (node, kind, input1, input2, rule); + * relu, nearly
@@ -84,7 +112,7 @@ class Tape:
                 continue
             chain = chains.get(node)
             if chain is None or not chain.whole:
-                kind = _FAST_KINDS.get(node._op, _CALL)
+                kind = _OWN if node._op in self._own else _FAST_KINDS.get(node._op, _CALL)
                 plan.append((node, kind, node.input1, node.input2, self._rules[node._op]))
             elif node is chain.links[-1][3]:
                 plan.append((node, _CHAIN, chain.start, None, tuple(chain.links)))
@@ -107,13 +135,18 @@ class Tape:
 
         A stepping pass paused over this graph is stopped (its next step raises
         `BackwardConflict`), as another backward pass would stop it. Forward hooks installed
-        with `hooks()` see each recomputed node, in order, as if it were made again.
+        with `hooks()` see each recomputed node, in order, as if it were made again. It runs
+        alone (`modes.one_pass`): no backward pass of another thread sees values half-made.
         """
         if not modes.is_grad_enabled():
             raise RuntimeError(
                 "Tape: replaying inside no_grad() would give local derivatives that do not "
                 "exist the value 0; replay outside the no_grad() block"
             )
+        with modes.one_pass:  # a pass of another thread never sees the values half-made
+            self._forward()
+
+    def _forward(self) -> None:
         if modes.paused:
             modes.interrupt_paused(self.order)
         watching = modes.forward_hooks()
@@ -133,7 +166,10 @@ class Tape:
     def _made_again(self, node: Value) -> Value:
         """A scratch node: the node's op called on its inputs, as the eager code makes it."""
         rule, a, b = self._rules[node._op], node.input1, node.input2
-        return rule(a) if b is None else rule(a, b)
+        fresh = rule(a) if b is None else rule(a, b)
+        if node._op in self._own:
+            _check_remade(node, fresh)
+        return fresh
 
     def _recompute(self) -> None:
         for node, kind, a, b, rule in self._plan:
@@ -177,6 +213,13 @@ class Tape:
                         rule(a)
                     node.data = 0.0
                     node.local1 = 0.0
+            elif kind == _OWN:  # a rule of rules=: what it returns is checked first
+                fresh = rule(a) if b is None else rule(a, b)
+                _check_remade(node, fresh)
+                node.data = fresh.data
+                node.local1 = fresh.local1
+                if b is not None:
+                    node.local2 = fresh.local2
             elif b is None:
                 fresh = rule(a)
                 node.data = fresh.data
@@ -190,13 +233,30 @@ class Tape:
     def replay(self, *, check: bool = False) -> None:
         """Forward along the recorded ops, then backward from the root, in place.
 
+        All or nothing for the leaves: a replay that raises (an out-of-domain value, a NaN
+        gradient) leaves every leaf's grad as it was before it, so fixing the data and
+        replaying again gives the grads a fresh graph would add. Replays and backward passes
+        run one at a time (`modes.one_pass`), whichever threads start them: one Tape replayed
+        from several threads leaves the grads of the same replays run one after another.
+
         `check=True` also recomputes every node with the eager op code, one node at a time,
         and raises `ReplayMismatch` naming the first node whose value or local derivatives
         differ (slow; for tests and for doubt).
         """
-        self.forward()
-        if check:
-            self.check()
+        with modes.one_pass:  # another pass never sees this one's values or grads half-made
+            self.forward()
+            if check:
+                self.check()
+            leaves = self._leaves
+            before = [leaf.grad for leaf in leaves]
+            try:
+                self._backward()
+            except BaseException:  # the error is made: give the leaves their grads back
+                for leaf, grad in zip(leaves, before, strict=True):
+                    leaf.grad = grad
+                raise
+
+    def _backward(self) -> None:
         root = self.root
         if modes.backward_hooks():  # backward() shows them every node, in the same order
             root.backward()
@@ -230,10 +290,9 @@ class Tape:
                 raise _first_nan_error(leaf, self.order)
 
     def check(self) -> None:
-        """Compare every node with what the eager op makes from the same inputs, bit for bit."""
-        with modes.block(
-            quiet=True
-        ):  # scratch nodes, not the graph's: forward hooks do not see them
+        """Compare every node with what the eager op makes from the same inputs, bit for bit
+        (alone, as a replay runs: no pass of another thread changes the values meanwhile)."""
+        with modes.one_pass, modes.block(quiet=True):  # scratch nodes, shown to no hook
             self._check()
 
     def _check(self) -> None:
@@ -247,6 +306,55 @@ class Tape:
                     f"derivatives {node.local_grads!r}, but {node.op} of its inputs gives "
                     f"{fresh.data!r} and {fresh.local_grads!r}"
                 )
+
+
+def _checked_rules(rules: object) -> dict[str, Callable[..., Value]]:
+    """`Tape(rules=...)` as given, checked: a dict from the name of an op made with
+    `Value.from_op` to the function that makes its nodes."""
+    if rules is None:
+        return {}
+    if not isinstance(rules, Mapping):
+        raise TypeError(
+            "Tape: rules must be a dict from an op's name to the function that makes its "
+            f"nodes, as rules={{'cube': cube}}; got {type(rules).__name__}: {reprlib.repr(rules)}"
+        )
+    for op, rule in rules.items():
+        if not isinstance(op, str):
+            raise TypeError(
+                f"Tape: rules: each key must be an op's name (a str), got "
+                f"{type(op).__name__}: {reprlib.repr(op)}"
+            )
+        known = OPS.get(op)
+        if op.startswith("**") or (known is not None and known.method is not None):
+            raise ValueError(
+                f"Tape: {op!r} is a built-in op (a method of Value makes it, and the Tape "
+                "replays that method); rules= is for ops made with Value.from_op"
+            )
+        if not callable(rule):
+            raise TypeError(
+                f"Tape: the rule for {op!r} must be a function, got {reprlib.repr(rule)}"
+            )
+    return dict(rules)
+
+
+def _check_remade(node: Value, fresh: object) -> None:
+    """A rule's result must be what the op makes from the node's inputs: a new node of that
+    op with those inputs (the replay copies its value and local derivatives into `node`)."""
+    op = node._op
+    if not isinstance(fresh, Value):
+        raise TypeError(
+            f"Tape: the rule for {op!r} must return the node it makes (a Value), got "
+            f"{type(fresh).__name__}: {reprlib.repr(fresh)}"
+        )
+    same_inputs = fresh.input1 is node.input1 and fresh.input2 is node.input2
+    if fresh is node or fresh._op != op or not same_inputs:
+        raise ValueError(
+            f"Tape: the rule for {op!r} must make a new {op!r} node of the inputs it is given "
+            f"(with Value.from_op), as the function that made {node!r} did; it returned "
+            f"{fresh!r}"
+            + ("" if fresh is not node else ", the recorded node itself")
+            + ("" if same_inputs else ", whose inputs are not the ones it was given")
+        )
 
 
 class _Chain:
@@ -336,7 +444,7 @@ class ReplayMismatch(AssertionError):
     """A replayed node differs from the eager op on the same inputs."""
 
 
-_ADD, _MUL, _RELU, _CALL, _CHAIN = 0, 1, 2, 3, 4
+_ADD, _MUL, _RELU, _CALL, _CHAIN, _OWN = 0, 1, 2, 3, 4, 5  # _OWN: a rule of rules=, checked
 _FAST_KINDS = {"+": _ADD, "*": _MUL, "relu": _RELU}  # written out in _recompute; the rest call
 
 

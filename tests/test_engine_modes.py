@@ -362,12 +362,15 @@ def test_backward_passes_from_several_threads_on_one_graph_add_up_exactly() -> N
         y.backward()
     expected = [x.grad, w.grad]  # twenty passes in one thread, their shares added in order
     x.grad = w.grad = 0.0
+
+    def five_passes() -> None:
+        for _ in range(5):
+            y.backward()
+
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
     try:
-        threads = [
-            threading.Thread(target=lambda: [y.backward() for _ in range(5)]) for _ in "abcd"
-        ]
+        threads = [threading.Thread(target=five_passes) for _ in "abcd"]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -375,3 +378,54 @@ def test_backward_passes_from_several_threads_on_one_graph_add_up_exactly() -> N
     finally:
         sys.setswitchinterval(interval)
     assert [x.grad, w.grad] == expected
+
+
+def lock_is_free_elsewhere() -> bool:
+    """Whether another thread could take modes.one_pass now (and at once gives it back)."""
+    from micrograd_like import modes
+
+    free: list[bool] = []
+
+    def try_it() -> None:
+        took = modes.one_pass.acquire(blocking=False)
+        free.append(took)
+        if took:
+            modes.one_pass.release()
+
+    other = threading.Thread(target=try_it)
+    other.start()
+    other.join(10)
+    return free == [True]
+
+
+def test_a_paused_stepping_pass_holds_no_lock_and_each_step_holds_it() -> None:
+    x = Value(3.0, "x")
+    y = x * x + x
+    held_in_steps: list[bool] = []
+    with hooks(backward=lambda node: held_in_steps.append(not lock_is_free_elsewhere())):
+        steps = backward_pass(y)
+        next(steps)
+        assert lock_is_free_elsewhere()  # paused: other threads' passes go ahead
+        list(steps)
+    assert held_in_steps == [True] * len(y.topological_order())
+    assert x.grad == 7.0
+
+
+def test_put_back_runs_alone_and_leaves_every_grad_and_a_paused_pass_as_they_were() -> None:
+    from micrograd_like.stepping import put_back
+
+    x = Value(3.0, "x")
+    y = x * x + x
+    paused = backward_pass(y)
+    next(paused)  # x holds 1, the root's share
+    order = y.topological_order()
+    before = [node.grad for node in order]
+    with pytest.raises(RuntimeError, match="half-way"), put_back(order):
+        assert not lock_is_free_elsewhere()
+        x.grad = 0.0
+        assert list(backward_pass(y))[-1] is x  # a whole pass inside, from 0
+        assert x.grad == 7.0
+        raise RuntimeError("failed half-way")
+    assert [node.grad for node in order] == before
+    list(paused)  # not taken over: it goes on from where it was
+    assert x.grad == 7.0

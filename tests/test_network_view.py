@@ -117,6 +117,22 @@ def test_graphs_that_are_not_one_network_are_not_recognised() -> None:
     assert find_network(GraphView(total)) is None
 
 
+def test_a_hidden_activation_that_also_feeds_the_cost_is_not_a_network() -> None:
+    """C = out**2 + 3 a: dC/da of that hidden neuron has a term of its own besides W^T δ, so the
+    seeds' δ formula the network view writes would be false: the page shows the scalar view."""
+    model = MLP(2, [2, 1], seed=0)
+    out = model([1.0, 2.0])
+    assert isinstance(out, Value)
+    plain = find_network(GraphView(out))
+    assert plain is not None  # the network alone is recognised
+    hidden = plain.layers[0][0].a
+    cost = out * out + hidden * 3.0
+    assert find_network(GraphView(cost)) is None
+    assert find_network(GraphView(cost), model=model) is None
+    assert backprop_data(cost)["network"] is None
+    assert find_network(GraphView(out * out + out * 3.0)) is not None  # the output may, freely
+
+
 def test_the_data_holds_the_deltas_of_the_seeds_formulas_and_leaves_grads_alone() -> None:
     model, cost = seed_network()
     cost.backward()

@@ -21,6 +21,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from micrograd_like import page
 from micrograd_like.engine import Value
 from micrograd_like.page import backprop_data, save_backprop_html
+from micrograd_like.stepping import BackwardConflict
 from micrograd_like.steps import backward_steps
 from micrograd_like.view import GraphView
 from micrograd_like.viz import GraphTooLarge
@@ -101,6 +102,56 @@ def test_grads_are_put_back_even_when_the_pass_fails(monkeypatch: pytest.MonkeyP
     with pytest.raises(RuntimeError, match="the pass failed"):
         backprop_data(cost)
     assert grads(cost) == before
+
+
+def build_widget(root: Value, _: Path) -> object:
+    from micrograd_like.notebook import BackpropWidget
+
+    return BackpropWidget(root)
+
+
+PAGE_BUILDERS: dict[str, Callable[[Value, Path], object]] = {
+    "backprop_data": lambda root, _: backprop_data(root),
+    "save_backprop_html": lambda root, folder: save_backprop_html(root, folder / "page.html"),
+    "the widget": build_widget,
+}
+
+
+@pytest.mark.parametrize("build", PAGE_BUILDERS.values(), ids=PAGE_BUILDERS)
+def test_a_page_built_while_a_stepping_pass_is_paused_leaves_that_pass_to_go_on(
+    build: Callable[[Value, Path], object], tmp_path: Path
+) -> None:
+    """The issue's scenario: y = x*x + x at x = 1.5, dy/dx = 2x + 1 = 4. A backward_steps()
+    pass stepped once (x holds the root's share, 1) and paused; the page runs a pass of its own
+    and puts every grad back. The paused pass is not disturbed: it goes on to 4.0 (it used to
+    be told that another pass had set its leaves back, which had not happened, and the fresh
+    pass it advised then gave 5.0)."""
+    x = Value(1.5, "x")
+    y = x * x + x
+    paused = backward_steps(y)
+    next(paused)
+    assert x.grad == 1.0
+    build(y, tmp_path)
+    assert x.grad == 1.0  # the page's own pass left no trace
+    list(paused)  # no BackwardConflict: nothing took over
+    assert x.grad == 4.0
+
+
+def test_a_backward_after_the_page_takes_over_the_paused_pass_as_its_message_says() -> None:
+    """Another pass after the page does take over the paused one: its message says the leaves
+    were set back, and they were, so that pass gives 4.0, not 1.0 + 4.0."""
+    x = Value(1.5, "x")
+    y = x * x + x
+    paused = backward_steps(y)
+    next(paused)
+    backprop_data(y)
+    y.backward()
+    with pytest.raises(BackwardConflict, match="the leaves it had added to were set back"):
+        next(paused)
+    assert x.grad == 4.0
+    x.grad = 0.0
+    list(backward_steps(y))  # the fresh pass the message advises
+    assert x.grad == 4.0
 
 
 @pytest.mark.parametrize(

@@ -394,3 +394,123 @@ def test_nested_sums_are_each_one_step() -> None:
         fresh = weighted_sum([Value(0.9), Value(0.1)], [fresh, Value(1.0)], Value(0.0))
     fresh.backward()
     assert snapshot(tape.root) == snapshot(fresh)
+
+
+# ---- rules of your own are checked where they enter; a failed replay is all or nothing
+
+
+def cube(x: Value) -> Value:
+    return Value.from_op("cube", x.data**3, [x], [3 * x.data**2])
+
+
+@pytest.mark.parametrize(
+    ("rule", "error", "message"),
+    [
+        (lambda a: a * 5.0, ValueError, r"must make a new 'cube' node .* op='\*'"),
+        (lambda a: a.tanh(), ValueError, r"must make a new 'cube' node .* op='tanh'"),
+        (lambda a: a, ValueError, r"the rule for 'cube' must make a new 'cube' node"),
+        (lambda a: 8.0, TypeError, r"the rule for 'cube' must return the node it makes .* float"),
+        (lambda a, b: a, ValueError, r"the rule for 'cube' fails on the recorded inputs"),
+    ],
+    ids=["another op", "another op, same inputs", "its input", "a number", "two arguments"],
+)
+def test_a_rule_that_does_not_remake_its_node_is_refused_at_recording(
+    rule: Callable[..., object], error: type[Exception], message: str
+) -> None:
+    x = Value(2.0, "x")
+    with pytest.raises(error, match=message):
+        Tape(cube(x), rules={"cube": rule})  # type: ignore[dict-item]
+
+
+def test_a_rule_returning_a_node_of_the_graph_is_refused() -> None:
+    x = Value(2.0, "x")
+    root = cube(x)
+    with pytest.raises(ValueError, match=r"the rule for 'cube' must make a new 'cube' node"):
+        Tape(root, rules={"cube": lambda a: root})
+    other = cube(x)  # the same op on the same input, but a node of the graph: stale on replay
+    with pytest.raises(ValueError, match=r"returned Value\(.*\), a node of the recorded graph"):
+        Tape(other + root, rules={"cube": lambda a: other})  # root is recorded first
+
+
+def test_a_rule_that_changes_its_mind_is_refused_at_replay() -> None:
+    x = Value(2.0, "x")
+    calls = []
+
+    def fickle(a: Value) -> Value:
+        calls.append(a)
+        return cube(a) if len(calls) == 1 else a * a * a
+
+    tape = Tape(cube(x) * 2.0, rules={"cube": fickle})
+    with pytest.raises(ValueError, match=r"must make a new 'cube' node .* op='\*'"):
+        tape.replay()
+    assert x.grad == 0.0  # and the failed replay added nothing
+
+
+def test_a_rule_recorded_inside_no_grad_is_checked_at_the_first_replay() -> None:
+    x = Value(2.0, "x")
+    root = cube(x)
+    with no_grad():
+        tape = Tape(root, rules={"cube": lambda a: a.exp()})
+    with pytest.raises(ValueError, match=r"op='exp'"):
+        tape.replay()
+    with no_grad():
+        good = Tape(root, rules={"cube": cube})
+    good.replay(check=True)
+    assert x.grad == 12.0
+
+
+@pytest.mark.parametrize(
+    ("rules", "error", "message"),
+    [
+        ([("cube", cube)], TypeError, r"rules must be a dict .* got list"),
+        ("cube", TypeError, r"rules must be a dict .* got str: 'cube'"),
+        (cube, TypeError, r"rules must be a dict .* got function"),
+        (0, TypeError, r"rules must be a dict .* got int: 0"),
+        ({3: cube}, TypeError, r"rules: each key must be an op's name \(a str\), got int: 3"),
+        ({None: cube}, TypeError, r"each key must be an op's name \(a str\), got NoneType"),
+        ({"cube": "cube"}, TypeError, r"the rule for 'cube' must be a function, got 'cube'"),
+    ],
+)
+def test_bad_rules_arguments_are_named(rules: object, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        Tape(cube(Value(2.0)), rules=rules)  # type: ignore[arg-type]
+
+
+def test_after_two_replays_that_overflow_fixing_the_data_and_replaying_works() -> None:
+    """The issue's scenario: w*x overflows to +inf, then to -inf. The lifted constant 1.0 (a
+    leaf no zero_grad() reaches) got -inf from the first replay; the second's +inf makes it
+    NaN, so that replay raises, and it used to leave the NaN there: every later replay raised,
+    whatever the data. A failed replay now leaves every leaf's grad as it was before it."""
+    w, x = Value(10.0, "w"), Value(2.0, "x")
+    error = w * x - 1.0
+    tape = Tape(error * error)
+    x.data = 1e308
+    tape.replay()  # w*x = inf: the constant's grad is -inf
+    for _ in range(2):
+        x.data, w.grad, x.grad = -1e308, 0.0, 0.0
+        with pytest.raises(ArithmeticError, match=r"Value\(data=1.0, grad=nan\) would be NaN"):
+            tape.replay()  # w*x = -inf: its share +inf meets the -inf
+    x.data, w.grad, x.grad = 2.0, 0.0, 0.0  # the data fixed
+    tape.replay()
+    fresh_w, fresh_x = Value(10.0), Value(2.0)
+    fresh_error = fresh_w * fresh_x - 1.0
+    (fresh_error * fresh_error).backward()
+    assert (w.grad, x.grad) == (fresh_w.grad, fresh_x.grad) == (76.0, 380.0)
+
+
+@pytest.mark.parametrize("hooked", [False, True], ids=["plain", "under a backward hook"])
+def test_a_replay_that_raises_half_way_leaves_every_leaf_grad_as_before(hooked: bool) -> None:
+    from micrograd_like.modes import hooks
+
+    x, c = Value(1e-100, "x"), Value(1e120, "c")
+    tape = Tape((((x * 1.0) * c) * c) * c + x * 3.0)
+    x.grad = 5.0  # held from earlier passes
+    x.data = 0.0  # d/d(1.0) = x * c**3 = 0 * inf: the pass adds into x, then meets a NaN
+    with hooks(backward=(lambda node: None) if hooked else None), pytest.raises(ArithmeticError):
+        tape.replay()
+    assert [(leaf.grad, leaf.label) for leaf in tape.order if not leaf.op] == [
+        (0.0, ""),  # the 3.0
+        (5.0, "x"),
+        (0.0, "c"),
+        (0.0, ""),  # the 1.0
+    ]
