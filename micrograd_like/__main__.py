@@ -1,5 +1,8 @@
 """The command line: `python -m micrograd_like graph EXPR NAME=VALUE... [-o PATH]`, also
 installed as `micrograd-like`. Any error prints one line on stderr and exits with status 2.
+Everything it prints is made safe for the console first (`say`): an unprintable character as
+its escape, a character the console cannot encode as a backslash escape; so a written file is
+always reported, with status 0.
 
 An expression may start with a minus sign (`graph -x+1 x=2`): anything after `graph` that
 starts with `-` but is not one of its options is taken for the expression."""
@@ -11,6 +14,7 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from micrograd_like import __version__
 from micrograd_like.engine import Value
@@ -22,7 +26,7 @@ from micrograd_like.expr import (
     parse_assignments,
     parse_expression,
 )
-from micrograd_like.view import GraphView
+from micrograd_like.view import GraphView, printable
 from micrograd_like.viz import RANKDIRS, SUFFIX_FORMATS, save_graph
 
 PROG = "micrograd-like"
@@ -40,10 +44,11 @@ example:
 
 An expression may use numbers, the variables given as NAME=VALUE, + - * / **,
 unary minus, parentheses and the functions {", ".join(FUNCTIONS)}
-(one argument each). It is parsed, never run with eval: anything else (attribute
-access, other calls, subscripts, strings, ...) is refused, as are expressions longer
-than {MAX_LENGTH} characters, constant exponents beyond +-{MAX_EXPONENT} and power towers
-such as 9**9**9. Errors print one line and exit with status 2; no file is written then."""
+(one argument each). Names are read as Python reads them: a full-width x (U+FF58)
+is x. It is parsed, never run with eval: anything else (attribute access, other calls,
+subscripts, strings, ...) is refused, as are expressions longer than {MAX_LENGTH}
+characters, constant exponents beyond +-{MAX_EXPONENT} and power towers such as 9**9**9.
+Errors print one line and exit with status 2; no file is written then."""
 
 
 class UsageError(Exception):
@@ -163,9 +168,23 @@ def _graph(args: argparse.Namespace) -> None:
         save_graph(out, args.output, rankdir=args.rankdir, show_grad=not args.no_grad)
     width = max(len(name) for name, _ in rows)
     for name, number in rows:
-        print(f"{name:<{width}}  {number:.10g}")
+        say(f"{name:<{width}}  {number:.10g}", sys.stdout)
     if args.output is not None:
-        print(f"wrote {args.output}")
+        say(f"wrote {args.output}", sys.stdout)
+
+
+def say(line: str, stream: TextIO) -> None:
+    """Print one line so that it cannot fail or act on the terminal: unprintable characters as
+    their escapes (`view.printable`), and a character the stream cannot encode (a Greek path on
+    an ASCII console) as a backslash escape. The file is written before the report: a report
+    that failed to print would turn a success into an error."""
+    text = printable(line)
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text = text.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:  # an encoding Python does not know: plain ASCII is safe anywhere
+        text = text.encode("ascii", "backslashreplace").decode("ascii")
+    print(text, file=stream)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -177,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exit.code or 0)
     except (UsageError, ArithmeticError, ValueError, OSError, RuntimeError) as error:
         message = " ".join(str(error).split())
-        print(f"{PROG}: error: {message}", file=sys.stderr)
+        say(f"{PROG}: error: {message}", sys.stderr)
         return 2
     return 0
 

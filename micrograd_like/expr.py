@@ -7,6 +7,10 @@ one-input functions (exp, log, tanh, sigmoid, relu, ...: every op registered in
 tree is walked and each node becomes a Value op, so the result is a computational graph ready
 for `backward()`. Common slips get a hint: `x^2` (write `x**2`), `2x` (write `2*x`), `tahn(x)`
 (did you mean tanh?).
+
+Names are read as Python reads them: compatibility forms of letters are folded to the plain
+letter (NFKC), so a full-width `ｘ` in the expression is the variable `x`, and `ｘ=1` gives it a
+value just as `x=1` does.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import difflib
 import keyword
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -175,6 +180,11 @@ def parse_expression(text: str) -> Expression:
         if isinstance(node, ast.Constant):
             _check_number(text, node)
         elif isinstance(node, ast.Name):
+            if keyword.iskeyword(node.id):  # ｉｆ: Python folds it to if (NFKC)
+                raise ExpressionError(
+                    f"{_where(text, node)} reads as {node.id!r}, a Python keyword, not a name "
+                    "(Python folds full-width and other compatibility letters to plain ones)"
+                )
             if node.id in FUNCTIONS:
                 raise ExpressionError(
                     f"{node.id} is a function: call it, {node.id}(...) ({_where(text, node)})"
@@ -283,11 +293,21 @@ def _check_call(text: str, node: ast.Call) -> None:
         raise ExpressionError(f"{node.func.id} takes exactly one argument ({_where(text, node)})")
 
 
+def as_python_reads(name: str) -> str:
+    """A name as Python's parser reads it, and so as it appears in a parsed expression:
+    compatibility forms of letters folded to the plain ones (NFKC): `ｘ` is `x`, `ℌ` is `H`."""
+    return unicodedata.normalize("NFKC", name)
+
+
 def parse_assignment(text: str) -> tuple[str, float]:
-    """`x=1.5` as ("x", 1.5): a plain name, not a function's, and a finite number."""
-    name, equals, number = text.partition("=")
-    name = name.strip()
-    if not equals or not name.isidentifier() or keyword.iskeyword(name):
+    """`x=1.5` as ("x", 1.5): a plain name, not a function's, and a finite number. The name is
+    the one Python reads (`as_python_reads`): `ｘ=1.5` is ("x", 1.5), as `ｘ` in an expression
+    is `x`."""
+    written, equals, number = text.partition("=")
+    written = written.strip()
+    name = as_python_reads(written)
+    valid = written.isidentifier() and name.isidentifier()
+    if not equals or not valid or keyword.iskeyword(name):
         raise ExpressionError(f"{text!r} is not NAME=NUMBER, e.g. x=1.5")
     if name in FUNCTIONS:
         raise ExpressionError(f"{text!r}: {name} is a function and cannot be a variable")
@@ -306,6 +326,12 @@ def parse_assignments(items: Iterable[str]) -> dict[str, float]:
     for item in items:
         name, value = parse_assignment(item)
         if name in values:
+            written = item.partition("=")[0].strip()
+            if written != name:
+                raise ExpressionError(
+                    f"{name} is given twice: {written!r} is read as {name!r}, as Python reads "
+                    "names (full-width and other compatibility letters are the plain ones)"
+                )
             raise ExpressionError(f"{name} is given twice")
         values[name] = value
     return values

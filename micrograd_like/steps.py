@@ -31,7 +31,7 @@ from fractions import Fraction
 from micrograd_like.engine import Value, entry
 from micrograd_like.floats import format_factor, format_number
 from micrograd_like.stepping import backward_pass
-from micrograd_like.view import UNICODE, GraphView, Notation, notation_for
+from micrograd_like.view import UNICODE, GraphView, Notation, notation_for, printable
 
 # ---- backward_steps: the engine's own backward pass, paused after each node
 
@@ -255,21 +255,67 @@ _SYMBOL = re.compile(r"\b(a|b|n|out)\b")
 
 def _local_formula(node: Value, position: int, view: GraphView) -> str:
     """∂node/∂input `position`, from the formula registered beside the op in the engine, with
-    the inputs', the output's and the exponent's names put in for a, b, out and n."""
+    the inputs' and the output's names put in for a, b and out, and for a number power `**n`
+    the exponent put in for n. Any other name (a `b` in a one-input op's formula) is printed as
+    written, and the whole as `printable` writes it: a formula is text a user gave."""
     op = node.op
-    local = entry(op).local
-    if local is None:
+    known = entry(op)
+    local = known.local
+    if local is None or position >= len(local) or not isinstance(local[position], str):
         return "?"  # an op made with Value.from_op without formulas: its number is still exact
-    formula = local[position]
     inputs = node.inputs
-    symbols = {"a": view.name(inputs[0]), "out": view.name(node), "n": op[2:]}
+    symbols = {"a": view.name(inputs[0]), "out": view.name(node)}
     if len(inputs) == 2:
         symbols["b"] = view.name(inputs[1])
-    return _SYMBOL.sub(lambda match: symbols[match.group(1)], formula)
+    if known.name == "**n":  # the number power x ** 2: its op is "**2"
+        symbols["n"] = op[2:]
+    named = _SYMBOL.sub(lambda match: symbols.get(match[1], match[1]), local[position])
+    return printable(named)
+
+
+_EXACT = 10**15  # counts in messages are exact below this, then a power of ten
+
+
+def _how_many(count: int) -> str:
+    """A count for a message: `1,234` below 10**15, else `about 3.2e5117`, from its logarithm
+    (Python refuses to turn an int of more than 4,300 digits into text)."""
+    return f"{count:,}" if count < _EXACT else _power_of_ten(math.log10(count))
+
+
+def _power_of_ten(log10: float) -> str:
+    exponent = math.floor(log10)
+    mantissa = round(10 ** (log10 - exponent), 1)
+    if mantissa >= 10:
+        mantissa, exponent = 1.0, exponent + 1
+    return f"about {mantissa}e{exponent}"
+
+
+def _paths_written(view: GraphView, leaf: Value) -> str:
+    """How many paths lead from the view's root down to `leaf`, for the message that refuses
+    them: exactly below 10**15, else as a power of ten added up in logarithms. (The exact count
+    of a deep graph is an int of thousands of digits: slow to add up, too long to print.)"""
+    exact: dict[Value, int] = {leaf: 1}  # the counts below _EXACT
+    log10: dict[Value, float] = {leaf: 0.0}  # every count, as its logarithm
+    for node in view.order:
+        on = [each for each in node.inputs if each in log10]
+        if node is leaf or not on:
+            continue
+        top = max(log10[each] for each in on)
+        log10[node] = top + math.log10(math.fsum(10 ** (log10[each] - top) for each in on))
+        count = sum(exact.get(each, _EXACT) for each in on)
+        if count < _EXACT:
+            exact[node] = count
+    root = view.root
+    return f"{exact[root]:,}" if root in exact else _power_of_ten(log10[root])
 
 
 def explain(
-    root: Value, leaf: Value, *, max_paths: int = 64, view: GraphView | None = None
+    root: Value,
+    leaf: Value,
+    *,
+    max_paths: int = 64,
+    max_factors: int = 100_000,
+    view: GraphView | None = None,
 ) -> Explanation:
     """Write out d root / d leaf by the chain rule: every path from `root` down to `leaf`, each
     as the product of its local derivatives (∂node/∂input, symbolic and numeric), summed.
@@ -277,34 +323,59 @@ def explain(
     It reads only the graph and the local derivatives the ops stored in the forward pass; it
     neither needs nor runs `backward()` and changes no grad, so it is an independent check of
     it: after `root.backward()` from a zero leaf grad, `explain(root, leaf).total == leaf.grad`
-    (up to rounding). A graph with more than `max_paths` paths to the leaf is refused: the list
-    would not be read, and the count grows exponentially with depth. The time taken is linear
-    in the length of the text.
+    (up to rounding).
+
+    What it writes is counted before any of it is written: more than `max_paths` paths to the
+    leaf, or more than `max_factors` local derivatives on them in all (64 paths through a chain
+    of 100,000 nodes hold 6.4 million, gigabytes of text), is refused with the count and the
+    argument to raise. The counting takes time linear in the size of the graph (the counts stop
+    at the limits, so they stay small numbers), the writing time linear in `max_factors`.
     """
     for name, node in (("root", root), ("leaf", leaf)):
         if not isinstance(node, Value):
             raise TypeError(f"explain: {name} must be a Value, got {type(node).__name__}: {node!r}")
-    if type(max_paths) is not int or max_paths < 1:
-        raise (ValueError if type(max_paths) is int else TypeError)(
-            f"explain: max_paths must be a whole number of at least 1, got {max_paths!r}"
-        )
+    for name, limit in (("max_paths", max_paths), ("max_factors", max_factors)):
+        if type(limit) is not int or limit < 1:
+            raise (ValueError if type(limit) is int else TypeError)(
+                f"explain: {name} must be a whole number of at least 1, got {limit!r}"
+            )
     if view is None:
         view = GraphView(root)
+    elif not isinstance(view, GraphView):
+        raise TypeError(
+            f"explain: view must be a GraphView of the root (GraphView(root)), got "
+            f"{type(view).__name__}"
+        )
     elif view.root is not root:
         raise ValueError("explain: the view is of another root")
     if leaf not in view:
-        return Explanation(view.name(root), leaf.label or "that node", ())
-    # paths[node] = how many paths lead from node down to the leaf; inputs come first in order
-    paths: dict[Value, int] = {}
+        return Explanation(view.name(root), printable(leaf.label) or "that node", ())
+    # How many paths lead from each node down to the leaf, and how many local derivatives they
+    # have in all, counted no further than the limits (inputs come first in order): the exact
+    # counts of a deep graph are ints of thousands of digits, slow to add up.
+    paths: dict[Value, int] = {leaf: 1}
+    factors: dict[Value, int] = {leaf: 0}
     for node in view.order:
-        count = 1 if node is leaf else sum(paths.get(each, 0) for each in node.inputs)
-        if count:
-            paths[node] = count
+        on = [each for each in node.inputs if each in paths]
+        if node is leaf or not on:
+            continue
+        paths[node] = min(sum(paths[each] for each in on), max_paths + 1)
+        factors[node] = min(sum(factors[each] + paths[each] for each in on), _EXACT)
+    where = f"explain({view.name(root)}, {view.name(leaf)})"
     if paths[root] > max_paths:
         raise ValueError(
-            f"explain({view.name(root)}, {view.name(leaf)}): {paths[root]:,} paths lead from "
-            f"{view.name(root)} to {view.name(leaf)}, more than max_paths={max_paths}; explain "
-            "a node closer to the root, or raise max_paths"
+            f"{where}: {_paths_written(view, leaf)} paths lead from {view.name(root)} to "
+            f"{view.name(leaf)}, more than max_paths={_how_many(max_paths)}; explain a node "
+            "closer to the root, or raise max_paths"
+        )
+    if factors[root] > max_factors:
+        many = "more than 10**15" if factors[root] == _EXACT else _how_many(factors[root])
+        count, hold = (f"{paths[root]:,} paths", "hold") if paths[root] > 1 else ("1 path", "holds")
+        raise ValueError(
+            f"{where}: the {count} from {view.name(root)} to {view.name(leaf)} {hold} {many} "
+            f"local derivatives in all, more than max_factors={_how_many(max_factors)}: too long "
+            "a text to write and to read; explain from a node nearer the leaf, or raise "
+            "max_factors"
         )
     found: list[ChainPath] = []
     stack: list[tuple[Value, _Link | None]] = [(root, None)]

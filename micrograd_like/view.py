@@ -8,7 +8,9 @@ written. They all take them from here; nobody works them out again.
 - **order**: `root.topological_order()`, inputs before the nodes that use them, the root last.
 - **id**: `n{i}`, `i` the node's index in that order (`n4`); stable for the same graph.
 - **name**: the node's label, else its op word and index (`mul4` is the unlabelled `W * a_prev`
-  at index 4, `const3` an unlabelled number). The drawings print it in every box.
+  at index 4, `const3` an unlabelled number). The drawings print it in every box. A name is
+  safe to print: a character a terminal would act on (an escape sequence, a bidi override) is
+  written as its Python escape (`printable`), so a label cannot recolour, move or hide text.
 - **role**: `root` (the node the view was made for, usually the cost); `parameter` (an
   `Parameter`: a weight or a bias, what training changes); `input` (a labelled leaf: an input
   or a target); `constant` (an unlabelled leaf: a number lifted into the graph, as the 2 in
@@ -31,6 +33,18 @@ def op_word(op: str) -> str:
     """The word for an op in node names, from the registry of ops: `mul` for `*`, `pow` for
     `**2`, `tanh` for tanh; `leaf` for ""."""
     return entry(op).word if op else "leaf"
+
+
+def printable(text: str) -> str:
+    """`text` with every character that `str.isprintable` refuses written as its Python escape
+    (`\\x1b`, `\\u202e`, `\\n`): control characters, terminal escape sequences, bidi overrides,
+    line separators and other invisible characters. Every printable character, ASCII or not
+    (`W₁`, `ΔW`, `重み`), and a backslash stay as they are. Readers print names through it."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
 
 
 def count_nodes(root: Value, limit: int) -> int:
@@ -115,13 +129,14 @@ class GraphView:
         return f"n{self.index(node)}"
 
     def name(self, node: Value) -> str:
-        """The node's label, else its op word and index: `mul4`, `const3`."""
+        """The node's label, else its op word and index: `mul4`, `const3`; as `printable`
+        writes it, so that printing it cannot send a terminal an escape sequence."""
         if node.label:
-            return node.label
+            return printable(node.label)
         name = self._names.get(node)
         if name is None:
             word = "const" if self.role(node) == "constant" else op_word(node.op)
-            name = self._names[node] = f"{word}{self.index(node)}"
+            name = self._names[node] = printable(f"{word}{self.index(node)}")
         return name
 
     def role(self, node: Value) -> str:

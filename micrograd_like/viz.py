@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,7 +31,7 @@ import graphviz
 from micrograd_like._io import atomic_write_bytes, check_writable
 from micrograd_like.engine import Value
 from micrograd_like.floats import format_number
-from micrograd_like.view import GraphView, count_nodes
+from micrograd_like.view import GraphView, count_nodes, printable
 
 RENDER_FORMATS = ("svg", "png", "pdf")
 SUFFIX_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
@@ -56,6 +57,13 @@ QUIET = "#6b7280"  # the names of unlabelled nodes: there to be found, not to be
 HIGHLIGHT = "#dc2626"
 HIGHLIGHT_OP = {"color": HIGHLIGHT, "penwidth": "3"}
 HIGHLIGHT_EDGE = {"color": HIGHLIGHT, "penwidth": "2.5"}
+
+# What a box can hold. Graphviz refuses an HTML label past 16,384 characters, and a number
+# format of width 100000000 writes 100 MB per number: names and op names longer than
+# MAX_DRAWN_NAME are drawn shortened in the middle (the text and the page keep them whole), and
+# a number_format may ask for a width and a precision of at most MAX_NUMBER_DIGITS.
+MAX_DRAWN_NAME = 60  # characters
+MAX_NUMBER_DIGITS = 40  # the width, and the digits after the point, of number_format
 
 NO_RENDERER = (
     "cannot render the graph: no Graphviz found. Either install Graphviz so that `dot` is on "
@@ -97,15 +105,23 @@ def _escape(text: str) -> str:
 
     Graphviz reads these labels twice: as XML (so & < > " ' become entities) and then for its
     own backslash escapes (\\N is the node name, \\\\ one backslash), so a backslash is doubled.
-    Unprintable characters are shown as Python escapes; a newline starts a new line.
+    Unprintable characters are shown as Python escapes (`view.printable`); a newline starts a
+    new line.
     """
     lines = []
     for line in text.split("\n"):
-        visible = "".join(
-            ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in line
-        )
-        lines.append(html.escape(visible.replace("\\", "\\\\"), quote=True))
+        lines.append(html.escape(printable(line).replace("\\", "\\\\"), quote=True))
     return "<BR/>".join(lines)
+
+
+def shorten(name: str, limit: int = MAX_DRAWN_NAME) -> str:
+    """`name` as a drawing shows it: whole up to `limit` characters, else its beginning and its
+    end around an ellipsis (`L1.N2.w1` stays; a 20,000-character label becomes its first 30 and
+    last 29 characters), so that a box stays readable and Graphviz can lay it out."""
+    if len(name) <= limit:
+        return name
+    head = limit // 2
+    return f"{name[:head]}…{name[len(name) - (limit - head - 1) :]}"
 
 
 @dataclass(frozen=True)
@@ -140,13 +156,7 @@ class DrawOptions:
                     f"{where}: {flag} must be True or False, got {getattr(self, flag)!r}"
                 )
         if self.number_format is not None:
-            try:
-                f"{0.5:{self.number_format}}"
-            except (ValueError, TypeError):
-                raise ValueError(
-                    f"{where}: number_format {self.number_format!r} is not a float format such "
-                    "as '.4f' (or None for the short format of the text)"
-                ) from None
+            _check_number_format(self.number_format, where)
         if type(self.max_nodes) is not int or self.max_nodes < 1:
             raise (ValueError if type(self.max_nodes) is int else TypeError)(
                 f"{where}: max_nodes must be a whole number of at least 1, got "
@@ -175,6 +185,44 @@ class DrawOptions:
 
     def number(self, x: float) -> str:
         return format_number(x) if self.number_format is None else f"{x:{self.number_format}}"
+
+
+# A float's format: [[fill]align][sign][z][#][0][width][grouping][.precision][type]
+_FLOAT_FORMAT = re.compile(
+    r"(?:.?[<>=^])?[-+ ]?z?#?0?(?P<width>\d*)[,_]?(?:\.(?P<precision>\d*))?[eEfFgGn%]?", re.S
+)
+
+
+def _check_number_format(number_format: object, where: str) -> None:
+    """A float format such as '.4f', whose width and precision are at most MAX_NUMBER_DIGITS:
+    checked by reading it, before any number is formatted with it."""
+    if not isinstance(number_format, str):
+        raise TypeError(
+            f"{where}: number_format must be a str such as '.4f' (or None), got "
+            f"{type(number_format).__name__}"
+        )
+    shape = _FLOAT_FORMAT.fullmatch(number_format) if len(number_format) <= 20 else None
+    if shape is None:
+        shown = repr(number_format) if len(number_format) <= 40 else f"{number_format[:40]!r}..."
+        raise ValueError(
+            f"{where}: number_format {shown} is not a float format such as '.4f' (or None for "
+            "the short format of the text)"
+        )
+    for part in ("width", "precision"):
+        digits = shape[part]
+        if digits and int(digits) > MAX_NUMBER_DIGITS:
+            raise ValueError(
+                f"{where}: number_format {number_format!r} asks for a {part} of {int(digits):,} "
+                f"characters; the width and the precision may be at most {MAX_NUMBER_DIGITS} (a "
+                "number that long would take minutes to draw), e.g. '.4f' or '>12.6g'"
+            )
+    try:
+        f"{0.5:{number_format}}"
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"{where}: number_format {number_format!r} is not a float format such as '.4f' "
+            "(or None for the short format of the text)"
+        ) from None
 
 
 def _tuple_of(items: object, name: str, where: str) -> tuple[Any, ...]:
@@ -307,7 +355,7 @@ def draw_view(
             continue
         name, role = view.id(node), view.role(node)
         marked = node in marked_nodes
-        title = _escape(view.name(node))
+        title = _escape(shorten(view.name(node)))
         if not node.label:
             title = f'<FONT COLOR="{QUIET}"><I>{title}</I></FONT>'
         cells = [title, _escape(f"data {options.number(node.data)}")]
@@ -325,7 +373,7 @@ def draw_view(
             op_name = f"{name}_op"
             operands = view.operand_names(node)
             shape: dict[str, str] = {"shape": "ellipse", "style": "filled", "margin": "0.03"}
-            label = _escape(node.op)
+            label = _escape(shorten(node.op))
             if operands:  # a - b, a / b, base ** exp: one labelled port per input, in order
                 label = _op_with_ports(label, operands, options.rankdir in ("LR", "RL"))
                 shape = {"shape": "plain"}

@@ -3,6 +3,7 @@ with exit status 2 for everything it refuses, with nothing run and nothing writt
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -182,3 +183,43 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["--version"]) == 0
     assert capsys.readouterr().out == f"micrograd-like {__version__}\n"
+
+
+# ---- names as Python reads them, and a report the console cannot encode
+
+
+def test_a_full_width_name_is_the_name_python_reads(capsys: pytest.CaptureFixture[str]) -> None:
+    # Python's parser folds ｘ (U+FF58) to x (NFKC): the value given as ｘ=3 is x's
+    assert main(["graph", "ｘ*2", "ｘ=3"]) == 0
+    assert capsys.readouterr().out == "value  6\nd/dx   2\n"
+    assert main(["graph", "ｘ*2", "x=3"]) == 0
+    assert main(["graph", "x*2", "ｘ=3"]) == 0
+
+
+def test_a_name_given_twice_in_two_forms_says_python_reads_them_as_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    err = refused(capsys, ["graph", "x*2", "x=1", "ｘ=2"])
+    assert "x is given twice: 'ｘ' is read as 'x', as Python reads names" in err
+
+
+def test_a_full_width_keyword_is_named_as_the_keyword_it_reads_as(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    err = refused(capsys, ["graph", "ｉｆ+1", "x=1"])
+    assert "'ｉｆ' reads as 'if', a Python keyword, not a name" in err
+
+
+def test_a_written_file_is_success_even_where_the_console_cannot_print_its_path(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "γράφημα.svg"
+    run = subprocess.run(
+        [sys.executable, "-m", "micrograd_like", "graph", "π*2", "π=1", "-o", str(target)],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+    )
+    assert (run.returncode, run.stderr) == (0, b"")
+    assert target.read_bytes().startswith(b"<?xml")
+    path = str(target).encode("ascii", "backslashreplace")
+    assert run.stdout == b"value  2\nd/d\\u03c0   2\nwrote " + path + b"\n"

@@ -162,3 +162,21 @@ def test_the_functions_are_the_engines_one_input_ops() -> None:
     assert {"exp", "log", "tanh", "sigmoid", "relu"} <= set(FUNCTIONS)
     for name, function in FUNCTIONS.items():
         assert len(OPS[name].local or ()) == 1 and function is getattr(Value, name)
+
+
+def test_an_assignment_names_the_variable_python_reads_in_the_expression() -> None:
+    # ast folds the full-width ｘ of an expression to x (NFKC); ｘ=1.5 must give x its value
+    assert parse_expression("ｘ * 2").names == ("x",)
+    assert parse_assignment("ｘ=1.5") == ("x", 1.5)
+    assert parse_assignment("ℌ=2") == ("H", 2.0)
+    out, leaves = parse_expression("ｘ * 2").evaluate(parse_assignments(["ｘ=1.5"]))
+    assert (out.data, list(leaves)) == (3.0, ["x"])
+
+
+def test_a_name_that_folds_to_a_keyword_or_a_function_is_refused_as_what_it_reads() -> None:
+    with pytest.raises(ExpressionError, match=r"'ｉｆ=1' is not NAME=NUMBER"):
+        parse_assignment("ｉｆ=1")
+    with pytest.raises(ExpressionError, match=r"'ｅｘｐ=1': exp is a function"):
+        parse_assignment("ｅｘｐ=1")
+    with pytest.raises(ExpressionError, match=r"'ｉｆ' reads as 'if', a Python keyword"):
+        parse_expression("ｉｆ + 1")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
+from fractions import Fraction
 from pathlib import Path
 
+import numpy
 import pytest
 from sklearn.datasets import make_moons as sklearn_moons
 
@@ -79,3 +83,50 @@ def test_moons_are_reproducible_and_seeded() -> None:
 def test_moons_reject_bad_arguments(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="make_moons"):
         make_moons(**bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"noise": math.inf}, "noise must be a finite number >= 0 (the standard deviation of"),
+        ({"noise": -math.inf}, "noise must be a finite number >= 0"),
+        ({"noise": math.nan}, "noise must be a finite number >= 0"),
+        ({"noise": 10**400}, "noise must be a finite number >= 0"),
+        ({"noise": 1e308}, "noise=1e+308 puts points past the largest float"),
+        ({"n_samples": 10**9}, "n_samples must be a whole number from 2 to 1,000,000, got"),
+        (
+            {"n_samples": 10**5000},
+            "n_samples must be a whole number from 2 to 1,000,000, got an "
+            "int of about 5,001 digits",
+        ),
+    ],
+)
+def test_moons_refuse_a_value_that_would_make_infinite_or_endless_points(
+    bad: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"make_moons: {message}")):
+        make_moons(**bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"n_samples": "100"}, "n_samples must be a whole number, got str: '100'"),
+        ({"n_samples": None}, "n_samples must be a whole number, got NoneType: None"),
+        ({"n_samples": True}, "n_samples must be a whole number, got bool: True"),
+        ({"noise": "0.1"}, "noise must be a number, got str: '0.1'"),
+        ({"seed": None}, "seed must be an int or a random.Random, got NoneType: None"),
+        ({"seed": 1.5}, "seed must be an int or a random.Random, got float: 1.5"),
+    ],
+)
+def test_moons_refuse_an_argument_of_the_wrong_type_naming_it(
+    bad: dict[str, object], message: str
+) -> None:
+    with pytest.raises(TypeError, match=re.escape(f"make_moons: {message}")):
+        make_moons(**bad)  # type: ignore[arg-type]
+
+
+def test_moons_take_any_real_number_numpy_and_fractions_included() -> None:
+    expected = make_moons(10, 0.1, seed=3)
+    assert make_moons(numpy.int64(10), numpy.float64(0.1), seed=numpy.int64(3)) == expected
+    assert make_moons(10, Fraction(1, 10), seed=3) == expected  # type: ignore[arg-type]

@@ -309,3 +309,20 @@ def test_the_widget_module_renders_where_anywidget_loads_it(
     status = browser.find_element(By.CSS_SELECTOR, ".backprop .status").text
     assert status == "Step 1 of 9: C (**2)"
     assert errors(browser) == []
+
+
+@pytest.mark.parametrize("typed", ["constructor", "__proto__"])
+def test_the_search_box_takes_a_name_of_an_objects_own_properties_as_text(
+    browser: WebDriver, tmp_path: Path, typed: str
+) -> None:
+    # the names are looked up in a Map: what is typed is a key, never a property of an object
+    browser.get(save_backprop_html(one_neuron(), tmp_path / "page.html").as_uri())
+    errors(browser)
+    search = browser.find_element(By.CSS_SELECTOR, "#backprop input.search")
+    search.send_keys(typed, Keys.ENTER)
+    found = browser.find_element(By.CSS_SELECTOR, "#backprop .found").text
+    assert (found, errors(browser)) == (f"no node called {typed}", [])
+    search.clear()
+    search.send_keys("a_prev", Keys.ENTER)  # a name of the graph is still found
+    found = browser.find_element(By.CSS_SELECTOR, "#backprop .found").text
+    assert found == "a_prev (input, data 1.5)"

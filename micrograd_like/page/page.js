@@ -281,13 +281,14 @@ function graphTools(box, svg, data) {
     apply();
   });
 
-  const byName = {};
-  for (const node of data.nodes) byName[node.name.toLowerCase()] = node.id;
+  // a Map, not an object: what is typed (constructor, __proto__) is a key, never a property
+  const byName = new Map();
+  for (const node of data.nodes) byName.set(node.name.toLowerCase(), node.id);
   let chosen = null;
   function find() {
     const text = search.value.trim().toLowerCase();
     for (const marked of svg.querySelectorAll(".searched")) marked.classList.remove("searched");
-    chosen = byName[text] || null;
+    chosen = byName.get(text) || null;
     if (chosen === null && text) {
       const match = data.nodes.find((node) => node.name.toLowerCase().includes(text));
       chosen = match ? match.id : null;
