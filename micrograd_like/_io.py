@@ -6,7 +6,9 @@ new one, never half of each. Reading (`read_regular_file`) refuses anything but 
 of bounded size before reading a byte. Every error is an `OSError` (or `FileTooLargeError` for a
 file over the size limit) whose message names the path the caller gave, never a temporary file.
 `check_writable` runs the writer's checks alone, so that a caller can refuse a bad path before
-long work (drawing a graph, building a page) rather than after it.
+long work (drawing a graph, building a page) rather than after it. `redirected_fd` points a file
+descriptor (the C library's stderr) at another file for a block. A Ctrl-C leaves none of them
+half done: no temporary file, no open descriptor, no descriptor left pointing elsewhere.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import secrets
 import stat
 from numbers import Integral
 from pathlib import Path
+
+from micrograd_like.modes import AtomicBlock, interrupts_deferred
 
 TEMP_MARK = ".micrograd-like-"
 """Every temporary file is named `.<target name>.micrograd-like-<random>.tmp`."""
@@ -54,8 +58,10 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     - A replaced file keeps its permission bits (and its owner and group where allowed); a new
       file gets the mode `open()` would give it (0o666 less the umask).
     - The bytes go to `.<name>.micrograd-like-<random>.tmp` in the target's folder, are flushed
-      to disk, and the temporary file is renamed onto the target. On any error, Ctrl-C
-      (`KeyboardInterrupt`) included, the temporary file is removed and the target is untouched.
+      to disk, and the temporary file is renamed onto the target. On any error the temporary
+      file is removed and the target is untouched. A Ctrl-C waits until the file is written (or
+      the write has failed and its temporary file is gone), then raises KeyboardInterrupt: it
+      never leaves a temporary file or an open descriptor behind.
     - A hard kill (SIGKILL, power loss) during the write can leave one such temporary file
       behind; the target itself is then the old file or the new one. Leftovers are safe to
       delete: `find . -name '.*.micrograd-like-*.tmp'`.
@@ -65,6 +71,15 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError(f"cannot write {where}: data must be bytes, got {type(data).__name__}")
     target, old = _writable_target(where)
+    with interrupts_deferred():  # a Ctrl-C waits for the file or its clean-up, then is raised
+        _write_and_replace(where, target, old, data)
+    return where
+
+
+def _write_and_replace(
+    where: Path, target: Path, old: os.stat_result | None, data: bytes | bytearray
+) -> None:
+    """The writing half of `atomic_write_bytes`, run with Ctrl-C deferred."""
     folder = target.parent
     tmp_name: str | None = None
     try:
@@ -93,7 +108,6 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
             step = "" if tmp_name else f" (creating a temporary file in {folder})"
             raise _reworded(error, "write", where, step) from None
         raise
-    return where
 
 
 def check_writable(path: str | os.PathLike[str], *, caller: str = "") -> Path:
@@ -148,24 +162,62 @@ def read_regular_file(path: str | os.PathLike[str], max_bytes: int) -> bytes:
     size = _regular_size(where, info, "read")
     if size > max_bytes:
         raise FileTooLargeError(_too_large(where, size, max_bytes))
-    try:  # O_NONBLOCK: should a FIFO replace the file after the check, opening it won't block
-        fd = os.open(where, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except OSError as error:
-        raise _reworded(error, "read", where) from None
-    with open(fd, "rb") as file:
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    chunks: list[bytes] = []
+    fd = -1
+    try:
+        try:  # O_NONBLOCK: should a FIFO replace the file after the check, opening it won't block
+            with interrupts_deferred():  # a Ctrl-C comes after `fd` is set: it is closed below
+                fd = os.open(where, flags)
+        except OSError as error:
+            raise _reworded(error, "read", where) from None
         _regular_size(where, os.fstat(fd), "read")  # the file we opened, not the one we saw
         try:  # in chunks up to max_bytes + 1: a file may grow while we read it
-            chunks: list[bytes] = []
             left = max_bytes + 1
-            while left > 0 and (chunk := file.read(min(left, 2**20))):
+            while left > 0 and (chunk := os.read(fd, min(left, 2**20))):
                 chunks.append(chunk)
                 left -= len(chunk)
         except OSError as error:
             raise _reworded(error, "read", where) from None
+    finally:
+        if fd >= 0:  # nothing here can run a signal handler before the descriptor is closed
+            os.close(fd)
     data = b"".join(chunks)
     if len(data) > max_bytes:  # it grew after the check
         raise FileTooLargeError(_too_large(where, len(data), max_bytes))
     return data
+
+
+class RedirectedFd(AtomicBlock):
+    """The block of `redirected_fd(fd, into)`."""
+
+    def __init__(self, fd: int, into: int) -> None:
+        self.fd, self.into = fd, into
+        self._saved: int | None = None  # a copy of what fd pointed to
+
+    def apply(self) -> None:
+        try:
+            self._saved = os.dup(self.fd)
+        except OSError:  # fd is not open: nothing to keep clean, nothing to put back
+            return
+        os.dup2(self.into, self.fd)
+
+    def undo(self) -> None:
+        saved, self._saved = self._saved, None
+        if saved is not None:
+            try:
+                os.dup2(saved, self.fd)
+            finally:
+                os.close(saved)
+
+
+def redirected_fd(fd: int, into: int) -> RedirectedFd:
+    """A with-block in which file descriptor `fd` points where `into` does, and after which it
+    points where it did before: `with redirected_fd(2, caught.fileno()):` catches what C code
+    writes to stderr. A Ctrl-C at any moment, entering or leaving, leaves `fd` pointing where it
+    did and no descriptor open (`modes.AtomicBlock`). A closed `fd` is left closed.
+    """
+    return RedirectedFd(fd, into)
 
 
 def _checked_path(path: object) -> Path:

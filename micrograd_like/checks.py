@@ -13,8 +13,7 @@ import linecache
 import math
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Real
 from pathlib import Path
@@ -104,8 +103,33 @@ def _check_backward(node: Value) -> None:
             )
 
 
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
+class AnomalyBlock(modes.AtomicBlock):
+    """The block of `detect_anomaly()`: a hooks() block with the two checks, and this thread's
+    creation sites kept while any such block is open."""
+
+    def __init__(self) -> None:
+        self._hooks: modes.Block | None = None
+        self._sites: _Sites | None = None  # the entering thread's sites
+
+    def apply(self) -> None:
+        self._hooks = None
+        self._sites = sites = _here
+        sites.depth += 1
+        self._hooks = modes.hooks(forward=_check_forward, backward=_check_backward)
+        self._hooks.apply()
+
+    def undo(self) -> None:
+        sites, inner = self._sites, self._hooks
+        self._sites = self._hooks = None
+        if inner is not None:
+            inner.undo()
+        if sites is not None:
+            sites.depth -= 1
+            if sites.depth == 0:
+                sites.sites.clear()
+
+
+def detect_anomaly() -> AnomalyBlock:
     """Raise `AnomalyError` at the first infinity or NaN made inside the block.
 
     Forward: every new node is checked as the op makes it; the error names the op, its input
@@ -113,16 +137,10 @@ def detect_anomaly() -> Iterator[None]:
     input's grad is checked; the error names the op, the values, the local derivative, the
     upstream gradient and where the node was created. Creation sites are recorded only inside
     this block (it is slower; use it to find a bug, not to train). Blocks nest. Like
-    `no_grad()`, it is per thread: other threads are not checked.
+    `no_grad()`, it is per thread: other threads are not checked. A Ctrl-C at any moment,
+    entering or leaving, leaves the checks off outside the block (see `modes.AtomicBlock`).
     """
-    _here.depth += 1
-    try:
-        with modes.hooks(forward=_check_forward, backward=_check_backward):
-            yield
-    finally:
-        _here.depth -= 1
-        if _here.depth == 0:
-            _here.sites.clear()
+    return AnomalyBlock()
 
 
 # ---- gradcheck: analytic gradients against central finite differences
@@ -178,6 +196,23 @@ class GradcheckReport:
         return "\n".join(lines)
 
 
+def _finite_float(name: str, number: Real | float, error: type[Exception]) -> float:
+    """`float(number)`, or `error` naming the argument for a number that is not a finite float
+    (an infinity, a NaN, an int such as 10**400 that no float holds)."""
+    try:
+        value = float(number)
+    except OverflowError:
+        shown = "a number"
+        if isinstance(number, int):
+            shown = f"an int of about {int(number.bit_length() * math.log10(2)) + 1:,} digits"
+        raise error(
+            f"gradcheck: {name} must be a finite number, got {shown}, too large for a float"
+        ) from None
+    if not math.isfinite(value):
+        raise error(f"gradcheck: {name} must be a finite number, got {number!r}")
+    return value
+
+
 class GradcheckError(AssertionError):
     """The engine's gradients disagree with finite differences; `.report` holds the table."""
 
@@ -213,13 +248,17 @@ def gradcheck(
                 f"{type(each).__name__}: {each!r}"
             )
     for name, number in (("eps", eps), ("atol", atol), ("rtol", rtol)):
-        if not isinstance(number, Real) or isinstance(number, bool) or not math.isfinite(number):
+        if not isinstance(number, Real) or isinstance(number, bool):
             raise TypeError(f"gradcheck: {name} must be a finite number, got {number!r}")
-        if number < 0 or (name == "eps" and number == 0):
+        value = _finite_float(name, number, TypeError)
+        if value < 0 or (name == "eps" and value == 0):
             raise ValueError(
                 f"gradcheck: {name} must be {'> 0' if name == 'eps' else '>= 0'}, got {number!r}"
             )
-    points = [each.data if isinstance(each, Value) else float(each) for each in inputs]
+    points = [
+        _finite_float(f"input {i}", each.data if isinstance(each, Value) else each, ValueError)
+        for i, each in enumerate(inputs)
+    ]
     labels = [
         each.label if isinstance(each, Value) and each.label else f"input {i}"
         for i, each in enumerate(inputs)

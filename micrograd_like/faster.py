@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 
 from micrograd_like import modes
 from micrograd_like.engine import Parameter, Value, lift
@@ -73,8 +72,33 @@ _collector_pauses = 0  # how many collector_paused() blocks are open, in every t
 _collector_was_enabled = False  # whether the collector was on when the first of them opened
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
+class CollectorPause(modes.AtomicBlock):
+    """The block of `collector_paused()`."""
+
+    _counted = False  # this block is one of the _collector_pauses
+
+    def apply(self) -> None:
+        global _collector_pauses, _collector_was_enabled
+        self._counted = False
+        with _collector_lock:
+            if _collector_pauses == 0:
+                _collector_was_enabled = gc.isenabled()
+                gc.disable()
+            _collector_pauses += 1
+            self._counted = True
+
+    def undo(self) -> None:
+        global _collector_pauses
+        with _collector_lock:
+            if not self._counted:
+                return
+            self._counted = False
+            _collector_pauses -= 1
+            if _collector_pauses == 0 and _collector_was_enabled:
+                gc.enable()
+
+
+def collector_paused() -> CollectorPause:
     """Pause Python's cyclic garbage collector for the block: an opt-in for training loops.
 
     A graph here holds no reference cycles, so reference counting frees it and the collector
@@ -82,18 +106,7 @@ def collector_paused() -> Iterator[None]:
     block it does not run. The collector is one switch for the whole process: it stays off while
     any thread is inside such a block, and when the last one is left it is on again if it was
     on when the first was entered; its next run collects whatever cycles your own code made
-    meanwhile.
+    meanwhile. A Ctrl-C at any moment, entering or leaving, leaves the switch as it was (see
+    `modes.AtomicBlock`).
     """
-    global _collector_pauses, _collector_was_enabled
-    with _collector_lock:
-        if _collector_pauses == 0:
-            _collector_was_enabled = gc.isenabled()
-            gc.disable()
-        _collector_pauses += 1
-    try:
-        yield
-    finally:
-        with _collector_lock:
-            _collector_pauses -= 1
-            if _collector_pauses == 0 and _collector_was_enabled:
-                gc.enable()
+    return CollectorPause()

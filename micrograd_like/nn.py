@@ -17,7 +17,9 @@ import json
 import math
 import os
 import random
+import reprlib
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from decimal import Decimal
 from numbers import Integral, Real
 from pathlib import Path
 from typing import NamedTuple
@@ -26,6 +28,7 @@ from micrograd_like._io import FileTooLargeError, atomic_write_text, read_regula
 from micrograd_like.engine import OPS, Value
 from micrograd_like.engine import Parameter as Parameter  # a model's own kind of Value
 from micrograd_like.faster import weighted_sum
+from micrograd_like.modes import interrupts_deferred
 
 # f by name: every op the registry marks as an activation, and "linear" (a = z)
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
@@ -82,7 +85,11 @@ class Module:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the architecture and every parameter, by label, to a JSON file, atomically.
 
-        Floats are written with `repr`, so `load` restores them bit for bit.
+        Floats are written with `repr`, so `load` restores them bit for bit. A weight that is
+        another kind of real number (a NumPy float, a `Fraction`, a `Decimal`, an int) is
+        written as `float(weight)`, the nearest float, which `load` gives back; one that is
+        not finite as a float, or not a number, is refused with an error naming it. A Ctrl-C
+        leaves the old file or the new one, and no temporary file (`_io.atomic_write_bytes`).
         """
         values: dict[str, float] = {}
         for p in self.parameters():
@@ -90,9 +97,7 @@ class Module:
                 raise ValueError(
                     f"cannot save to {path}: two parameters share the label {p.label!r}"
                 )
-            if not math.isfinite(p.data):
-                raise ValueError(f"cannot save to {path}: parameter {p.label} is {p.data!r}")
-            values[p.label] = p.data
+            values[p.label] = _saved_number(p, path)
         checkpoint = {
             "format": CHECKPOINT_FORMAT,
             "version": CHECKPOINT_VERSION,
@@ -112,7 +117,9 @@ class Module:
         is not a readable regular file raises the `OSError` that says so
         (`FileNotFoundError`, `IsADirectoryError`, `PermissionError`, or `OSError` for a
         FIFO, device or socket), before anything is read. Nothing is assigned unless
-        everything checks out.
+        everything checks out, and then every parameter is: a Ctrl-C during the assignment
+        waits until it is done (`modes.interrupts_deferred`). Messages quote at most a few
+        dozen characters of what the file holds.
         """
         try:
             data = read_regular_file(path, max_bytes)
@@ -137,8 +144,10 @@ class Module:
                 f"{where}: not valid JSON, truncated or malformed ({error})"
             ) from None
         new_values = self._checked_values(checkpoint, where)
-        for p in self.parameters():
-            p.data = new_values[p.label]
+        params = self.parameters()
+        with interrupts_deferred():  # a Ctrl-C waits until every weight is set
+            for p in params:
+                p.data = new_values[p.label]
 
     def _checked_values(self, checkpoint: object, where: Path) -> dict[str, float]:
         """The parameter values of a parsed checkpoint, once it matches this module."""
@@ -147,13 +156,14 @@ class Module:
         version = checkpoint.get("version")
         if version != CHECKPOINT_VERSION or isinstance(version, bool):
             raise CheckpointError(
-                f"{where}: checkpoint version {version!r}, this code reads {CHECKPOINT_VERSION}"
+                f"{where}: checkpoint version {_shown(version)}, this code reads "
+                f"{CHECKPOINT_VERSION}"
             )
         architecture = self.architecture()
         if checkpoint.get("architecture") != architecture:
             raise CheckpointError(
-                f"{where}: the checkpoint is for {checkpoint.get('architecture')!r}, "
-                f"this model is {architecture!r}"
+                f"{where}: the checkpoint is for {_shown(checkpoint.get('architecture'))}, "
+                f"this model is {_shown(architecture)}"
             )
         saved = checkpoint.get("parameters")
         if not isinstance(saved, dict):
@@ -170,7 +180,7 @@ class Module:
         if missing or extra:
             raise CheckpointError(
                 f"{where}: {len(saved)} parameters in the file, {len(labels)} in the model; "
-                f"missing {missing[:5]}, unexpected {extra[:5]}"
+                f"missing {_shown(missing[:5])}, unexpected {_shown(extra[:5])}"
             )
         values: dict[str, float] = {}
         for label in labels:
@@ -178,16 +188,52 @@ class Module:
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 raise CheckpointError(
                     f"{where}: parameter {label} must be a number, got {type(value).__name__}: "
-                    f"{value!r}"
+                    f"{_shown(value)}"
                 )
             try:
                 number = float(value)
             except OverflowError:  # an int too large for a float
                 number = math.inf
             if not math.isfinite(number):
-                raise CheckpointError(f"{where}: parameter {label} is not finite: {value!r}")
+                raise CheckpointError(f"{where}: parameter {label} is not finite: {_shown(value)}")
             values[label] = number
         return values
+
+
+_QUOTE = reprlib.Repr()  # what an error message quotes of a file: a few dozen characters
+_QUOTE.maxstring = _QUOTE.maxother = 60
+_QUOTE.maxlong = 40
+_QUOTE.maxlist = _QUOTE.maxtuple = _QUOTE.maxdict = 6
+_QUOTE.maxlevel = 3
+
+
+def _shown(x: object) -> str:
+    """`repr(x)` cut short (`'aaaaaaa...aaaaaaa'`, `[1, 2, 3, 4, 5, 6, ...]`): a checkpoint's
+    error quotes what it read without echoing megabytes of it."""
+    if isinstance(x, int) and x.bit_length() > 128:  # repr of a huge int is slow, or refused
+        return f"an int of about {int(x.bit_length() * math.log10(2)) + 1:,} digits"
+    return _QUOTE.repr(x)
+
+
+def _saved_number(p: Value, path: str | os.PathLike[str]) -> float:
+    """A parameter's data as the float a checkpoint holds, or an error naming the parameter."""
+    x = p.data
+    if isinstance(x, bool) or not isinstance(x, (Real, Decimal)):
+        raise TypeError(
+            f"cannot save to {path}: parameter {p.label} must be a number, got "
+            f"{type(x).__name__}: {_shown(x)}"
+        )
+    try:
+        number = float(x)
+    except OverflowError:  # an int or a Fraction
+        raise ValueError(
+            f"cannot save to {path}: parameter {p.label} is {_shown(x)}, too large for a float"
+        ) from None
+    except ValueError:  # Decimal('sNaN')
+        number = math.nan
+    if not math.isfinite(number):
+        raise ValueError(f"cannot save to {path}: parameter {p.label} is {_shown(x)}")
+    return number
 
 
 def _reject_constant(name: str) -> float:
@@ -210,7 +256,7 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
     seen: set[str] = set()
     for key, _ in pairs:
         if key in seen:
-            raise CheckpointError(f"the key {key!r} appears twice in one object")
+            raise CheckpointError(f"the key {_shown(key)} appears twice in one object")
         seen.add(key)
     return dict(pairs)
 

@@ -6,7 +6,9 @@ the step index (0, 1, 2, ...), such as micrograd's decay `lambda k: 1.0 - 0.9 * 
 
 A step is all or nothing: it works out every new weight (and the optimizer's running
 averages) first, and if any gradient or any result is NaN or infinite it raises
-`FloatingPointError` naming the parameter and the numbers, with nothing changed.
+`FloatingPointError` naming the parameter and the numbers, with nothing changed. A Ctrl-C
+(KeyboardInterrupt) during a step changes nothing either, or waits until every weight, running
+average and the step count have moved (`modes.interrupts_deferred`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable, Iterable
 from numbers import Real
 from typing import cast
 
+from micrograd_like import modes
 from micrograd_like.engine import Value
 
 LearningRate = float | Callable[[int], float]
@@ -72,11 +75,12 @@ class Optimizer(ABC):
         lr = self.learning_rate()
         new_data, new_state = self._proposal(lr, self._gradients())
         self._check_finite(lr, new_data, new_state)
-        for p, x in zip(self.params, new_data, strict=True):
-            p.data = x
-        for attribute, values in new_state.items():
-            getattr(self, attribute)[:] = values
-        self.steps += 1
+        with modes.interrupts_deferred():  # a Ctrl-C waits until everything has moved
+            for p, x in zip(self.params, new_data, strict=True):
+                p.data = x
+            for attribute, values in new_state.items():
+                getattr(self, attribute)[:] = values
+            self.steps += 1
 
     @abstractmethod
     def _proposal(

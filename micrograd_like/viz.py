@@ -28,7 +28,7 @@ from typing import Any
 
 import graphviz
 
-from micrograd_like._io import atomic_write_bytes, check_writable
+from micrograd_like._io import atomic_write_bytes, check_writable, redirected_fd
 from micrograd_like.engine import Value
 from micrograd_like.floats import format_number
 from micrograd_like.view import GraphView, count_nodes, printable
@@ -465,16 +465,8 @@ def render_bytes(graph: graphviz.Digraph, format: str) -> bytes:
     # for the duration of the draw and pass on everything but those lines.
     with _FD2_LOCK, tempfile.TemporaryFile() as caught:
         sys.stderr.flush()
-        try:
-            saved = os.dup(2)
-        except OSError:  # no stderr at all: nothing to keep clean
-            return bytes(pygraphviz.AGraph(string=source).draw(format=format, prog="dot"))
-        os.dup2(caught.fileno(), 2)
-        try:
+        with redirected_fd(2, caught.fileno()):  # a Ctrl-C leaves fd 2 where it was
             picture = bytes(pygraphviz.AGraph(string=source).draw(format=format, prog="dot"))
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
         caught.seek(0)
         said = caught.read().decode(errors="replace").splitlines()
     kept = [line for line in said if not line.startswith("Fontconfig ")]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +97,45 @@ def test_parameters_sharing_a_label_cannot_be_saved(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match=r"two parameters share the label 'N1\.w1'"):
         Two().save(tmp_path / "two.json")
+
+
+def test_weights_of_other_number_types_are_saved_as_the_floats_the_engine_uses(
+    tmp_path: Path,
+) -> None:
+    numpy = pytest.importorskip("numpy")
+    model = MLP(2, [3, 1], seed=0)
+    others = [numpy.float32(0.25), Fraction(1, 3), Decimal("0.1"), 7, numpy.float64(-2.5)]
+    for p, x in zip(model.parameters(), others, strict=False):
+        p.data = x
+    model.save(tmp_path / "model.json")
+    other = MLP(2, [3, 1], seed=1)
+    other.load(tmp_path / "model.json")
+    assert weights(other)[:5] == [0.25, 1 / 3, 0.1, 7.0, -2.5]
+    assert all(type(x) is float for x in weights(other))
+    assert weights(other)[5:] == weights(model)[5:]
+
+
+@pytest.mark.parametrize(
+    ("weight", "error", "message"),
+    [
+        (10**400, ValueError, "L1.N1.w2 is an int of about 401 digits, too large for a float"),
+        (Fraction(10**400, 3), ValueError, "L1.N1.w2 is Fraction(.*), too large for a float"),
+        (Decimal("NaN"), ValueError, r"L1.N1.w2 is Decimal\('NaN'\)"),
+        (Decimal("sNaN"), ValueError, r"L1.N1.w2 is Decimal\('sNaN'\)"),
+        ("0.5", TypeError, "L1.N1.w2 must be a number, got str: '0.5'"),
+        (1j, TypeError, r"L1.N1.w2 must be a number, got complex: 1j"),
+        (True, TypeError, "L1.N1.w2 must be a number, got bool: True"),
+    ],
+    ids=["10**400", "huge Fraction", "Decimal NaN", "Decimal sNaN", "str", "complex", "bool"],
+)
+def test_a_weight_that_is_no_finite_float_is_refused_naming_it(
+    weight: object, error: type[Exception], message: str, tmp_path: Path
+) -> None:
+    model = MLP(2, [1], seed=0)
+    model.parameters()[1].data = weight  # type: ignore[assignment]
+    with pytest.raises(error, match=f"cannot save to .*model.json: parameter {message}"):
+        model.save(tmp_path / "model.json")
+    assert list(tmp_path.iterdir()) == []
 
 
 # ---- bad checkpoints: each is rejected and the model keeps its weights
@@ -199,3 +240,30 @@ def test_a_binary_file_is_rejected(tmp_path: Path) -> None:
     path.write_bytes(b"\x80\x81\xfe\xff")
     with pytest.raises(CheckpointError, match="not a text file"):
         MLP(2, [1], seed=0).load(path)
+
+
+# ---- what an error quotes of a file
+
+HUGE = "x" * 2_000_000
+
+HUGE_FILES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "huge string value": edit(lambda c: c["parameters"].update({"L1.N2.w1": HUGE})),
+    "huge list value": edit(lambda c: c["parameters"].update({"L1.N2.w1": [1.5] * 200_000})),
+    "huge extra label": edit(lambda c: c["parameters"].update({HUGE: 0.0})),
+    "huge key twice": lambda c: '{"' + HUGE + '": 1, "' + HUGE + '": 2}',
+    "huge version": edit(lambda c: c.update(version=HUGE)),
+    "huge architecture": edit(lambda c: c["architecture"].update(nouts=list(range(200_000)))),
+    "huge int": edit(lambda c: c["parameters"].update({"L1.N2.w1": 10**4000})),
+}
+
+
+@pytest.mark.parametrize("case", HUGE_FILES)
+def test_a_checkpoint_error_quotes_a_few_dozen_characters_of_the_file(
+    case: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.json"
+    MLP(2, [3, 1], seed=0).save(path)
+    path.write_text(HUGE_FILES[case](json.loads(path.read_text())))
+    with pytest.raises(CheckpointError) as error:
+        MLP(2, [3, 1], seed=1).load(path)
+    assert len(str(error.value)) < 300 + len(str(path)), str(error.value)[:1000]

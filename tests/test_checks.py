@@ -129,6 +129,20 @@ def test_gradcheck_can_return_a_failing_report() -> None:
         ((1.0,), {"eps": 0.0}, ValueError, "gradcheck: eps must be > 0, got 0.0"),
         ((1.0,), {"atol": -1.0}, ValueError, "gradcheck: atol must be >= 0, got -1.0"),
         ((1.0,), {"rtol": "big"}, TypeError, "gradcheck: rtol must be a finite number"),
+        (
+            (10**400,),
+            {},
+            ValueError,
+            "gradcheck: input 0 must be a finite number, got an int of about 401 digits, too "
+            "large for a float",
+        ),
+        ((2.0, -math.inf), {}, ValueError, "gradcheck: input 1 must be a finite number, got -inf"),
+        (
+            (1.0,),
+            {"eps": 10**400},
+            TypeError,
+            "gradcheck: eps must be a finite number, got an int of about 401 digits",
+        ),
     ],
 )
 def test_gradcheck_names_a_bad_argument(
