@@ -11,6 +11,7 @@ from micrograd_like import Value, backward_steps, no_grad
 from micrograd_like.modes import hooks, is_grad_enabled
 from micrograd_like.stepping import BackwardConflict, backward_pass
 from micrograd_like.tape import Tape
+from tests.threads import run_together
 
 
 def square_grad_at(x: float) -> float:
@@ -352,7 +353,6 @@ def test_a_forward_hook_may_compute_with_the_node_it_is_shown() -> None:
 def test_backward_passes_from_several_threads_on_one_graph_add_up_exactly() -> None:
     """Passes run one at a time (modes.one_pass): four threads each backpropagating one graph
     five times leave its leaves exactly twenty passes' gradients, as one thread would."""
-    import sys
 
     x, w = Value(0.5, "x"), Value(-1.5, "w")
     y = x
@@ -367,16 +367,7 @@ def test_backward_passes_from_several_threads_on_one_graph_add_up_exactly() -> N
         for _ in range(5):
             y.backward()
 
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
-    try:
-        threads = [threading.Thread(target=five_passes) for _ in "abcd"]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(interval)
+    run_together(*[five_passes] * 4)
     assert [x.grad, w.grad] == expected
 
 

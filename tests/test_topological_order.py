@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd_like import Value
+from tests.threads import run_together
 
 
 def post_order(root: Value) -> list[Value]:
@@ -205,14 +206,5 @@ def test_threads_sorting_graphs_that_share_nodes_each_get_their_own_order() -> N
                 failures.append(f"thread {which} got a wrong order")
                 return
 
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        threads = [threading.Thread(target=sort_many, args=(i,)) for i in range(len(roots))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(interval)
+    run_together(*[lambda i=i: sort_many(i) for i in range(len(roots))])
     assert failures == []
