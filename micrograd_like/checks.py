@@ -20,6 +20,7 @@ from pathlib import Path
 
 from micrograd_like import modes
 from micrograd_like.engine import Value
+from micrograd_like.view import printable
 
 # ---- detect_anomaly: infinities and NaNs caught where they are made
 
@@ -260,7 +261,7 @@ def gradcheck(
         for i, each in enumerate(inputs)
     ]
     labels = [
-        each.label if isinstance(each, Value) and each.label else f"input {i}"
+        printable(each.label) if isinstance(each, Value) and each.label else f"input {i}"
         for i, each in enumerate(inputs)
     ]
 

@@ -29,6 +29,7 @@ from micrograd_like.engine import OPS, Value
 from micrograd_like.engine import Parameter as Parameter  # a model's own kind of Value
 from micrograd_like.faster import weighted_sum
 from micrograd_like.modes import interrupts_deferred
+from micrograd_like.view import printable
 
 # f by name: every op the registry marks as an activation, and "linear" (a = z)
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
@@ -220,19 +221,20 @@ def _saved_number(p: Value, path: str | os.PathLike[str]) -> float:
     x = p.data
     if isinstance(x, bool) or not isinstance(x, (Real, Decimal)):
         raise TypeError(
-            f"cannot save to {path}: parameter {p.label} must be a number, got "
+            f"cannot save to {path}: parameter {printable(p.label)} must be a number, got "
             f"{type(x).__name__}: {_shown(x)}"
         )
     try:
         number = float(x)
     except OverflowError:  # an int or a Fraction
         raise ValueError(
-            f"cannot save to {path}: parameter {p.label} is {_shown(x)}, too large for a float"
+            f"cannot save to {path}: parameter {printable(p.label)} is {_shown(x)}, too large "
+            "for a float"
         ) from None
     except ValueError:  # Decimal('sNaN')
         number = math.nan
     if not math.isfinite(number):
-        raise ValueError(f"cannot save to {path}: parameter {p.label} is {_shown(x)}")
+        raise ValueError(f"cannot save to {path}: parameter {printable(p.label)} is {_shown(x)}")
     return number
 
 
@@ -388,16 +390,17 @@ class Neuron(Module):
             n = len(x)
         except TypeError:
             raise TypeError(
-                f"{self.label}: expected a sequence of {self.nin} inputs (numbers or Values), "
+                f"{printable(self.label)}: expected a sequence of {self.nin} inputs (numbers or "
+                "Values), "
                 f"got {type(x).__name__}: {x!r}"
             ) from None
         if n != self.nin:
-            raise ValueError(f"{self.label}: expected {self.nin} inputs, got {n}")
+            raise ValueError(f"{printable(self.label)}: expected {self.nin} inputs, got {n}")
         # micrograd's graph: ((b + w1*x1) + w2*x2) + ...
         try:
             z = weighted_sum(self.w, x, self.b)
         except TypeError:
-            raise TypeError(_bad_input(self.label, x)) from None
+            raise TypeError(_bad_input(printable(self.label), x)) from None
         activate = self._activate
         return z if activate is None else activate(z)
 

@@ -21,6 +21,7 @@ from typing import cast
 
 from micrograd_like import modes
 from micrograd_like.engine import Value
+from micrograd_like.view import printable
 
 LearningRate = float | Callable[[int], float]
 
@@ -119,7 +120,7 @@ class Optimizer(ABC):
 
 
 def _name(p: Value) -> str:
-    return p.label or repr(p)
+    return printable(p.label) if p.label else repr(p)
 
 
 def _float(x: Real) -> float:

@@ -120,6 +120,11 @@ def backward_steps(root: Value, *, view: GraphView | None = None) -> Iterator[Ba
         raise TypeError(f"backward_steps: root must be a Value, got {type(root).__name__}")
     if view is None:
         view = GraphView(root)
+    elif not isinstance(view, GraphView):
+        raise TypeError(
+            f"backward_steps: view must be a GraphView of the root (GraphView(root)), got "
+            f"{type(view).__name__}"
+        )
     elif view.root is not root:
         raise ValueError("backward_steps: the view is of another root")
     return _steps(root, view)

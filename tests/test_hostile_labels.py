@@ -125,3 +125,31 @@ def test_a_written_hostile_path_is_reported_escaped(
     assert main(["graph", "x*2", "x=1", "-o", str(target)]) == 0
     assert target.exists()
     assert capsys.readouterr().out.endswith(f"wrote {tmp_path}/\\x1b[2J\\x1b[31mred.svg\n")
+
+
+def test_errors_of_nn_optim_and_gradcheck_print_a_hostile_label_escaped() -> None:
+    from micrograd_like import MLP, gradcheck
+    from micrograd_like.nn import Neuron
+    from micrograd_like.optim import SGD
+
+    neuron = Neuron(2, label="N\x1b[2J")
+    with pytest.raises(ValueError) as caught:
+        neuron([1.0])
+    assert "\x1b" not in str(caught.value) and "N\\x1b[2J" in str(caught.value)
+    model = MLP(1, [1], seed=0)
+    weight = model.parameters()[0]
+    weight.label = "w\x1b[31m"
+    weight.grad = float("nan")
+    with pytest.raises(FloatingPointError) as stepped:
+        SGD(model.parameters(), lr=0.1).step()
+    assert "\x1b" not in str(stepped.value) and "w\\x1b[31m" in str(stepped.value)
+    x = Value(1.0, "x\x07")
+    report = gradcheck(lambda v: v * v, x)
+    assert "\x07" not in str(report)
+
+
+def test_backward_steps_names_a_view_of_the_wrong_type() -> None:
+    from micrograd_like import backward_steps
+
+    with pytest.raises(TypeError, match="view must be a GraphView of the root"):
+        backward_steps(Value(1.0), view=3)  # type: ignore[arg-type]
