@@ -21,7 +21,7 @@ import stat
 from numbers import Integral
 from pathlib import Path
 
-from micrograd_like.modes import AtomicBlock, interrupts_deferred
+from micrograd_like.interrupts import AtomicBlock, interrupts_deferred
 
 TEMP_MARK = ".micrograd-like-"
 """Every temporary file is named `.<target name>.micrograd-like-<random>.tmp`."""
@@ -215,7 +215,7 @@ def redirected_fd(fd: int, into: int) -> RedirectedFd:
     """A with-block in which file descriptor `fd` points where `into` does, and after which it
     points where it did before: `with redirected_fd(2, caught.fileno()):` catches what C code
     writes to stderr. A Ctrl-C at any moment, entering or leaving, leaves `fd` pointing where it
-    did and no descriptor open (`modes.AtomicBlock`). A closed `fd` is left closed.
+    did and no descriptor open (`interrupts.AtomicBlock`). A closed `fd` is left closed.
     """
     return RedirectedFd(fd, into)
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from micrograd_like import modes
 from micrograd_like.engine import Value
+from micrograd_like.interrupts import AtomicBlock
 from micrograd_like.view import printable
 
 # ---- detect_anomaly: infinities and NaNs caught where they are made
@@ -104,7 +105,7 @@ def _check_backward(node: Value) -> None:
             )
 
 
-class AnomalyBlock(modes.AtomicBlock):
+class AnomalyBlock(AtomicBlock):
     """The block of `detect_anomaly()`: a hooks() block with the two checks, and this thread's
     creation sites kept while any such block is open."""
 
@@ -139,7 +140,7 @@ def detect_anomaly() -> AnomalyBlock:
     upstream gradient and where the node was created. Creation sites are recorded only inside
     this block (it is slower; use it to find a bug, not to train). Blocks nest. Like
     `no_grad()`, it is per thread: other threads are not checked. A Ctrl-C at any moment,
-    entering or leaving, leaves the checks off outside the block (see `modes.AtomicBlock`).
+    entering or leaving, leaves the checks off outside the block (see `interrupts.AtomicBlock`).
     """
     return AnomalyBlock()
 

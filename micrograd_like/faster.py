@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from micrograd_like import modes
 from micrograd_like.engine import Parameter, Value, lift
+from micrograd_like.interrupts import AtomicBlock
 
 _new = object.__new__
 
@@ -72,7 +73,7 @@ _collector_pauses = 0  # how many collector_paused() blocks are open, in every t
 _collector_was_enabled = False  # whether the collector was on when the first of them opened
 
 
-class CollectorPause(modes.AtomicBlock):
+class CollectorPause(AtomicBlock):
     """The block of `collector_paused()`."""
 
     _counted = False  # this block is one of the _collector_pauses
@@ -107,6 +108,6 @@ def collector_paused() -> CollectorPause:
     any thread is inside such a block, and when the last one is left it is on again if it was
     on when the first was entered; its next run collects whatever cycles your own code made
     meanwhile. A Ctrl-C at any moment, entering or leaving, leaves the switch as it was (see
-    `modes.AtomicBlock`).
+    `interrupts.AtomicBlock`).
     """
     return CollectorPause()

@@ -28,7 +28,7 @@ from micrograd_like._io import FileTooLargeError, atomic_write_text, read_regula
 from micrograd_like.engine import OPS, Value
 from micrograd_like.engine import Parameter as Parameter  # a model's own kind of Value
 from micrograd_like.faster import weighted_sum
-from micrograd_like.modes import interrupts_deferred
+from micrograd_like.interrupts import interrupts_deferred
 from micrograd_like.view import printable
 
 # f by name: every op the registry marks as an activation, and "linear" (a = z)
@@ -119,7 +119,7 @@ class Module:
         (`FileNotFoundError`, `IsADirectoryError`, `PermissionError`, or `OSError` for a
         FIFO, device or socket), before anything is read. Nothing is assigned unless
         everything checks out, and then every parameter is: a Ctrl-C during the assignment
-        waits until it is done (`modes.interrupts_deferred`). Messages quote at most a few
+        waits until it is done (`interrupts.interrupts_deferred`). Messages quote at most a few
         dozen characters of what the file holds.
         """
         try:

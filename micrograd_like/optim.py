@@ -8,7 +8,7 @@ A step is all or nothing: it works out every new weight (and the optimizer's run
 averages) first, and if any gradient or any result is NaN or infinite it raises
 `FloatingPointError` naming the parameter and the numbers, with nothing changed. A Ctrl-C
 (KeyboardInterrupt) during a step changes nothing either, or waits until every weight, running
-average and the step count have moved (`modes.interrupts_deferred`).
+average and the step count have moved (`interrupts.interrupts_deferred`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable
 from numbers import Real
 from typing import cast
 
-from micrograd_like import modes
 from micrograd_like.engine import Value
+from micrograd_like.interrupts import interrupts_deferred
 from micrograd_like.view import printable
 
 LearningRate = float | Callable[[int], float]
@@ -76,7 +76,7 @@ class Optimizer(ABC):
         lr = self.learning_rate()
         new_data, new_state = self._proposal(lr, self._gradients())
         self._check_finite(lr, new_data, new_state)
-        with modes.interrupts_deferred():  # a Ctrl-C waits until everything has moved
+        with interrupts_deferred():  # a Ctrl-C waits until everything has moved
             for p, x in zip(self.params, new_data, strict=True):
                 p.data = x
             for attribute, values in new_state.items():

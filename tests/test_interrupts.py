@@ -28,10 +28,19 @@ from typing import Any
 
 import pytest
 
-from micrograd_like import Value, checks, collector_paused, detect_anomaly, faster, modes
+from micrograd_like import (
+    Value,
+    checks,
+    collector_paused,
+    detect_anomaly,
+    faster,
+    interrupts,
+    modes,
+)
 from micrograd_like import hooks as hooks_block
 from micrograd_like._io import TEMP_MARK, redirected_fd
-from micrograd_like.modes import interrupts_deferred, is_grad_enabled, no_grad
+from micrograd_like.interrupts import interrupts_deferred
+from micrograd_like.modes import is_grad_enabled, no_grad
 from micrograd_like.nn import MLP
 from micrograd_like.optim import SGD, Adam, Optimizer
 
@@ -43,7 +52,9 @@ CONDITIONAL_JUMPS = (  # Python 3.10 runs signal handlers after these too, when 
     else set()
 )
 FDS = Path("/proc/self/fd")
-OWN_FILES = tuple(os.sep + name for name in ("_io.py", "modes.py", "nn.py", "signal.py"))
+OWN_FILES = tuple(
+    os.sep + name for name in ("_io.py", "modes.py", "interrupts.py", "nn.py", "signal.py")
+)
 """A load or a save runs much code that changes nothing (paths, JSON): their tests press
 Ctrl-C only in the frames of these files, where the descriptors and the weights change."""
 
@@ -131,7 +142,7 @@ def python_sigint_handler() -> Iterator[None]:
     modes._here.blocks.clear()  # what a broken block would leave
     modes._settle(modes._here.__dict__)
     modes.active, modes._here.counted = 0, False
-    modes._deferral.depth, modes._deferral.pending, modes._held = 0, False, 0
+    interrupts._deferral.depth, interrupts._deferral.pending, interrupts._held = 0, False, 0
     checks._here.depth = 0
     faster._collector_pauses = 0
     gc.enable()
@@ -476,5 +487,5 @@ def test_ctrl_c_anywhere_in_a_render_without_dot_leaves_stderr_where_it_was(
         assert where_fd_points(2) == stderr
         assert open_descriptors() == descriptors
 
-    files = (os.sep + "viz.py", os.sep + "_io.py", os.sep + "modes.py")
+    files = (os.sep + "viz.py", os.sep + "_io.py", os.sep + "modes.py", os.sep + "interrupts.py")
     assert ctrl_c_everywhere(prepare, check, files) > 5
