@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
-from micrograd_like import floats, modes
+from micrograd_like import copies, floats, modes
 from micrograd_like.floats import as_float, format_number
 
 Method = TypeVar("Method", bound=Callable[..., Any])
@@ -91,9 +91,9 @@ class Value:
         visited node is marked with a stamp new to each search; a node whose inputs are all
         marked is in order at once (in a graph without cycles, a marked input is a finished one).
         """
-        if not modes.marking.acquire(blocking=False):  # another search is marking nodes
-            return modes.order_with_a_set(self)
-        try:
+        with modes.MarkingSearch() as mine:  # one search marks at a time; Ctrl-C waits
+            if not mine:  # another search is marking nodes
+                return modes.order_with_a_set(self)
             order: list[Value] = []
             stamp = object()
             stack: list[Value | None] = [self]
@@ -124,8 +124,6 @@ class Value:
                 else:
                     done(node)
             return order
-        finally:
-            modes.marking.release()
 
     def zero_grad(self) -> None:
         """Set grad to 0 on this node and everything it depends on."""
@@ -134,6 +132,11 @@ class Value:
 
     def backward_steps(self) -> NoReturn:  # moved above the engine: the stepper reads it
         raise AttributeError("C.backward_steps() is now backward_steps(C), from micrograd_like")
+
+    # pickle, copy.copy and copy.deepcopy take a graph in one loop, so any depth works
+    __reduce_ex__ = copies.reduced
+    __copy__ = copies.shallow
+    __deepcopy__ = copies.deep
 
     # ---- what a node is
 
@@ -271,12 +274,7 @@ class Value:
             out = floats.power(a, b, where)
             local_b = floats.exponent_local(a, b, out, where)
             return make_node(out, "**", self, floats.power_local(a, b, where), other, local_b)
-        if not floats.is_number(other):
-            raise TypeError(
-                f"unsupported exponent for **: {type(other).__name__} ({other!r}); "
-                "use an int, a float or a Value"
-            )
-        n, where = as_float(other, f"{a!r} ** exponent"), f"{a!r} ** {other!r}"
+        n, where = floats.exponent(other, a), f"{a!r} ** {other!r}"
         name = f"**{int(n)}" if n.is_integer() and abs(n) < 2**53 else f"**{n!r}"
         return make_node(floats.power(a, n, where), name, self, floats.power_local(a, n, where))
 

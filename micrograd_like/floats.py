@@ -65,6 +65,16 @@ def is_number(other: object) -> bool:
     )
 
 
+def exponent(other: object, base: float) -> float:
+    """The number exponent of `base ** other`, as a float, or an error naming what it is."""
+    if not is_number(other):
+        raise TypeError(
+            f"unsupported exponent for **: {type(other).__name__} ({other!r}); "
+            "use an int, a float or a Value"
+        )
+    return as_float(other, f"{base!r} ** exponent")
+
+
 def undefined_local(message: str, error: type[Exception] = ZeroDivisionError) -> float:
     """A local derivative that does not exist: an error, except inside no_grad(), where no
     derivative is needed and the value alone is computed."""

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from typing import Any
 
-from micrograd_like.interrupts import AtomicBlock
+from micrograd_like.interrupts import AtomicBlock, InterruptsDeferred
 
 Hook = Callable[[Any], None]
 
@@ -244,6 +244,29 @@ It is taken without waiting, so nothing can deadlock on it: a search that finds 
 and gives the same order."""
 
 
+class MarkingSearch(InterruptsDeferred):
+    """`with MarkingSearch() as mine:` the region of one topological search. `mine`: the
+    search may mark nodes (`marking` was free and is now its own, until the block ends); else
+    it keeps a set. A Ctrl-C waits for the block's end, so none can come between taking the
+    lock and the try that gives it back (a lock left held would send every later search to
+    the set)."""
+
+    __slots__ = ("lock",)
+
+    def __enter__(self) -> bool:  # type: ignore[override]
+        super().__enter__()
+        lock = marking
+        self.lock = lock if lock.acquire(blocking=False) else None
+        return self.lock is not None
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            if self.lock is not None:
+                self.lock.release()
+        finally:
+            super().__exit__(*exc_info)
+
+
 def _new_marking_lock() -> None:
     """A forked child starts with a free lock, whatever search its parent's threads were in."""
     global marking
@@ -254,9 +277,10 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which does not fork
     os.register_at_fork(after_in_child=_new_marking_lock)
 
 
-def order_with_a_set(root: Any) -> list[Any]:
+def order_with_a_set(root: Any, skip: Container[int] = ()) -> list[Any]:
     """`root.topological_order()` with the visited nodes in a set of its own, for a search that
-    starts while another one is marking nodes."""
+    starts while another one is marking nodes. Nodes whose id is in `skip` (a deepcopy's memo:
+    the nodes it has copied already) are left out, with what only they lead to."""
     order: list[Any] = []
     visited: set[Any] = set()
     stack: list[Any] = [root]
@@ -265,7 +289,7 @@ def order_with_a_set(root: Any) -> list[Any]:
         if node is None:  # a marker: the node below it has every input in order
             order.append(stack.pop())
             continue
-        if node in visited:
+        if node in visited or id(node) in skip:
             continue
         visited.add(node)
         if node.input1 is None:
