@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 
 from micrograd_like import floats, modes
 from micrograd_like.engine import Value
+from micrograd_like.interrupts import AtomicBlock
 
 
 class BackwardConflict(RuntimeError):
@@ -35,26 +35,41 @@ class _PutBack(threading.local):
 _put_back = _PutBack()
 
 
-@contextmanager
-def put_back(nodes: Sequence[Value]) -> Iterator[None]:
+class PutBack(AtomicBlock):
+    """The block of `put_back(nodes)`."""
+
+    def __init__(self, nodes: Sequence[Value]) -> None:
+        self.nodes = nodes
+        self._saved: list[float] | None = None  # the grads to put back, once the block is in
+
+    def apply(self) -> None:
+        modes.one_pass.acquire()
+        self._saved = [node.grad for node in self.nodes]
+        _put_back.blocks += 1
+
+    def undo(self) -> None:
+        saved, self._saved = self._saved, None
+        try:
+            if saved is not None:
+                _put_back.blocks -= 1
+                for node, grad in zip(self.nodes, saved, strict=True):
+                    node.grad = grad
+        finally:
+            modes.one_pass.release()
+
+
+def put_back(nodes: Sequence[Value]) -> PutBack:
     """Run backward passes over `nodes` and leave no trace: every node's grad is put back
-    exactly on leaving, even after an error, and the block runs alone (it holds
-    `modes.one_pass`, so no pass of another thread sees or adds to its grads meanwhile).
+    exactly on leaving, even after an error or a Ctrl-C (an `AtomicBlock`: the grads are saved
+    and put back whole), and the block runs alone (it holds `modes.one_pass`, so no pass of
+    another thread sees or adds to its grads meanwhile).
 
     A stepping pass started in the block (in this thread) over some of these nodes neither
     stops a pass paused over them nor is registered as one: what it changes is put back, so
     the paused pass finds its part-made grads as it left them and goes on. Run every pass
     of the block over `nodes` alone; a pass that reaches other nodes changes them for good.
     """
-    with modes.one_pass:
-        saved = [node.grad for node in nodes]
-        _put_back.blocks += 1
-        try:
-            yield
-        finally:
-            _put_back.blocks -= 1
-            for node, grad in zip(nodes, saved, strict=True):
-                node.grad = grad
+    return PutBack(nodes)
 
 
 def backward_pass(root: Value) -> Iterator[Value]:

@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
@@ -158,6 +159,22 @@ def modes_as_outside_every_block() -> None:
         assert modes.forward_hooks() == (seen.append,) and modes.backward_hooks() == ()
         node = Value(2.0) * 3.0
     assert seen == [node] and node.op == "*"
+
+
+def free_in_another_thread(lock: Any) -> bool:
+    """Whether another thread can take `lock` now (a lock of this thread's would be taken
+    again by this one, being reentrant)."""
+    taken: list[bool] = []
+
+    def take() -> None:
+        taken.append(lock.acquire(blocking=False))
+        if taken[0]:
+            lock.release()
+
+    thread = threading.Thread(target=take)
+    thread.start()
+    thread.join()
+    return taken == [True]
 
 
 def open_descriptors() -> int:
@@ -489,3 +506,48 @@ def test_ctrl_c_anywhere_in_a_render_without_dot_leaves_stderr_where_it_was(
 
     files = (os.sep + "viz.py", os.sep + "_io.py", os.sep + "modes.py", os.sep + "interrupts.py")
     assert ctrl_c_everywhere(prepare, check, files) > 5
+
+
+# ---- the topological search's lock, and the grads a reader puts back
+
+
+def test_ctrl_c_anywhere_in_a_sort_leaves_the_marking_lock_free() -> None:
+    x = Value(0.5, label="x")
+    root = (x * x + x).tanh() * 2.0
+
+    def prepare() -> Callable[[], object]:
+        return root.topological_order
+
+    def check() -> None:
+        assert not modes.marking.locked()  # the next sort marks nodes, not a set of its own
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+    assert ctrl_c_everywhere(prepare, check) > 10
+
+
+def test_ctrl_c_anywhere_in_put_back_puts_every_grad_back_and_frees_the_passes() -> None:
+    from micrograd_like.stepping import _put_back, backward_pass, put_back
+
+    x, w = Value(0.5, label="x"), Value(-1.5, label="w")
+    root = (x * w).tanh() + w
+    order = root.topological_order()
+    for i, node in enumerate(order):
+        node.grad = float(i)  # whatever they were, they must come back
+    before = [node.grad for node in order]
+
+    def prepare() -> Callable[[], object]:
+        def run() -> None:
+            with put_back(order):
+                for _ in backward_pass(root):
+                    pass
+
+        return run
+
+    def check() -> None:
+        assert [node.grad for node in order] == before
+        assert _put_back.blocks == 0 and not modes.paused
+        assert free_in_another_thread(modes.one_pass)  # no pass left holding it
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+    files = (os.sep + "stepping.py", os.sep + "modes.py", os.sep + "interrupts.py")
+    assert ctrl_c_everywhere(prepare, check, files) > 20
