@@ -28,6 +28,7 @@ from micrograd_like._io import FileTooLargeError, atomic_write_text, read_regula
 from micrograd_like.engine import OPS, Value
 from micrograd_like.engine import Parameter as Parameter  # a model's own kind of Value
 from micrograd_like.faster import weighted_sum
+from micrograd_like.floats import is_number
 from micrograd_like.interrupts import interrupts_deferred
 from micrograd_like.view import printable
 
@@ -400,7 +401,7 @@ class Neuron(Module):
         try:
             z = weighted_sum(self.w, x, self.b)
         except TypeError:
-            raise TypeError(_bad_input(printable(self.label), x)) from None
+            raise TypeError(_bad_input(printable(self.label), x, self.parameters())) from None
         activate = self._activate
         return z if activate is None else activate(z)
 
@@ -414,12 +415,20 @@ class Neuron(Module):
         return f"Neuron({self.nin}, activation={self.activation!r}, label={self.label!r})"
 
 
-def _bad_input(owner: str, x: Sequence[object]) -> str:
-    """The message for an input that is neither a number nor a Value."""
+def _bad_input(owner: str, x: Sequence[object], parameters: list[Value]) -> str:
+    """The message for an input that is neither a number nor a Value, or for a parameter
+    whose data was set to a number the engine cannot compute with (a `Decimal`)."""
     for i, xi in enumerate(x, start=1):
         if not isinstance(xi, (Value, Real)) or isinstance(xi, bool):
             return (
                 f"{owner}: input {i} must be a number or a Value, got {type(xi).__name__}: {xi!r}"
+            )
+    for each in [*parameters, *(xi for xi in x if isinstance(xi, Value))]:
+        if not is_number(each.data):
+            return (
+                f"{owner}: {printable(each.label) or 'an input Value'} holds "
+                f"{type(each.data).__name__}: {_shown(each.data)}, which the engine cannot "
+                f"compute with; set its data to a float (p.data = float(p.data))"
             )
     return f"{owner}: inputs must be numbers or Values"
 

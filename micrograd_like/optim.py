@@ -20,6 +20,7 @@ from numbers import Real
 from typing import cast
 
 from micrograd_like.engine import Value
+from micrograd_like.floats import is_number
 from micrograd_like.interrupts import interrupts_deferred
 from micrograd_like.view import printable
 
@@ -74,7 +75,11 @@ class Optimizer(ABC):
         nothing (no weight, no running average, no step count) if a gradient is NaN or
         infinite or the step would make a weight or a running average so."""
         lr = self.learning_rate()
-        new_data, new_state = self._proposal(lr, self._gradients())
+        grads = self._gradients()
+        try:
+            new_data, new_state = self._proposal(lr, grads)
+        except TypeError:
+            raise TypeError(self._bad_weight()) from None
         self._check_finite(lr, new_data, new_state)
         with interrupts_deferred():  # a Ctrl-C waits until everything has moved
             for p, x in zip(self.params, new_data, strict=True):
@@ -100,6 +105,18 @@ class Optimizer(ABC):
                 f"{bad.grad!r}; no parameter was updated"
             )
         return grads
+
+    def _bad_weight(self) -> str:
+        """Why the rule could not compute: a weight whose data is not a real number (a
+        `Decimal`, a str set by hand)."""
+        for p in self.params:
+            if not is_number(p.data):
+                return (
+                    f"{type(self).__name__}.step: {_name(p)} holds {type(p.data).__name__}: "
+                    f"{printable(repr(p.data))[:80]}, which the engine cannot compute with; set "
+                    "its data to a float (p.data = float(p.data)); no parameter was updated"
+                )
+        return f"{type(self).__name__}.step: a weight or a setting is not a number"
 
     def _check_finite(
         self, lr: float, new_data: list[float], new_state: dict[str, list[float]]

@@ -138,3 +138,22 @@ def test_random_graphs_with_extreme_inputs_never_hold_a_silent_nan(
     except ArithmeticError:
         return  # refused with an error: allowed
     assert all(not math.isnan(node.grad) for node in root.topological_order())
+
+
+@pytest.mark.parametrize("step", ["forward", "SGD", "Adam"])
+def test_a_weight_set_to_a_decimal_is_named_not_the_inputs(step: str) -> None:
+    from decimal import Decimal
+
+    from micrograd_like.nn import MLP
+    from micrograd_like.optim import SGD, Adam
+
+    model = MLP(2, [3, 1])
+    weight = model.parameters()[4]
+    weight.data, weight.grad = Decimal("0.5"), 1.0  # type: ignore[assignment]
+    others = [p.data for p in model.parameters() if p is not weight]
+    with pytest.raises(TypeError, match=r"L1\.N2\.w2 holds Decimal: Decimal\('0\.5'\).*float"):
+        if step == "forward":
+            model([1.0, 2.0])
+        else:
+            (SGD if step == "SGD" else Adam)(model.parameters(), lr=0.1).step()
+    assert [p.data for p in model.parameters() if p is not weight] == others  # none moved
