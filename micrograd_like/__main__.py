@@ -27,7 +27,7 @@ from micrograd_like.expr import (
     parse_expression,
 )
 from micrograd_like.view import GraphView, printable
-from micrograd_like.viz import RANKDIRS, SUFFIX_FORMATS, save_graph
+from micrograd_like.viz import RANKDIRS, SUFFIX_FORMATS, MissingGraphviz, save_graph
 
 PROG = "micrograd-like"
 
@@ -194,7 +194,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         _graph(args)
     except SystemExit as exit:  # --help
         return int(exit.code or 0)
-    except (UsageError, ArithmeticError, ValueError, OSError, RuntimeError) as error:
+    except (
+        UsageError,
+        ArithmeticError,
+        ValueError,
+        OSError,
+        RuntimeError,
+        MissingGraphviz,
+    ) as error:
         message = " ".join(str(error).split())
         say(f"{PROG}: error: {message}", sys.stderr)
         return 2

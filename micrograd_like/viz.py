@@ -24,14 +24,15 @@ import threading
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import graphviz
+from typing import TYPE_CHECKING, Any
 
 from micrograd_like._io import atomic_write_bytes, check_writable, redirected_fd
 from micrograd_like.engine import Value
 from micrograd_like.floats import format_number
 from micrograd_like.view import GraphView, count_nodes, printable
+
+if TYPE_CHECKING:
+    import graphviz
 
 RENDER_FORMATS = ("svg", "png", "pdf")
 SUFFIX_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
@@ -80,24 +81,50 @@ class RendererNotFound(RuntimeError):
     """Neither the `dot` executable nor pygraphviz is available."""
 
 
-class Graph(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type hints
-    """A `graphviz.Digraph` that Jupyter displays inline as SVG, rendered by `render_bytes`
-    (so it works without a system Graphviz too)."""
+class MissingGraphviz(ModuleNotFoundError):
+    """The Python package `graphviz`, which builds drawings, is not installed in this Python."""
 
-    def _repr_mimebundle_(
-        self,
-        include: Iterable[str] | None = None,
-        exclude: Iterable[str] | None = None,
-        **_: Any,
-    ) -> dict[str, str | bytes]:
-        wanted = set(include) if include is not None else {"image/svg+xml"}
-        wanted -= set(exclude or ())
-        bundle: dict[str, str | bytes] = {}
-        if "image/svg+xml" in wanted:
-            bundle["image/svg+xml"] = render_bytes(self, "svg").decode("utf-8")
-        if "image/png" in wanted:
-            bundle["image/png"] = render_bytes(self, "png")
-        return bundle
+
+def _graph_class() -> type[graphviz.Digraph]:
+    """`Graph`, made the first time a drawing is: the package `graphviz` is imported only
+    then, so `import micrograd_like` (the engine, steps, the page) needs the standard library
+    alone."""
+    global _graph
+    if _graph is None:
+        try:
+            import graphviz
+        except ImportError:
+            raise MissingGraphviz(
+                f"drawing a graph needs the Python package graphviz, which {sys.executable} "
+                "lacks: in the repository, run `make demo` once and use .venv/bin/python (or "
+                ".venv/bin/micrograd-like), or run: python -m pip install graphviz"
+            ) from None
+
+        class Graph(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type hints
+            """A `graphviz.Digraph` that Jupyter displays inline as SVG, rendered by
+            `render_bytes` (so it works without a system Graphviz too)."""
+
+            def _repr_mimebundle_(
+                self,
+                include: Iterable[str] | None = None,
+                exclude: Iterable[str] | None = None,
+                **_: Any,
+            ) -> dict[str, str | bytes]:
+                wanted = set(include) if include is not None else {"image/svg+xml"}
+                wanted -= set(exclude or ())
+                bundle: dict[str, str | bytes] = {}
+                if "image/svg+xml" in wanted:
+                    bundle["image/svg+xml"] = render_bytes(self, "svg").decode("utf-8")
+                if "image/png" in wanted:
+                    bundle["image/png"] = render_bytes(self, "png")
+                return bundle
+
+        Graph.__module__ = __name__
+        _graph = Graph
+    return _graph
+
+
+_graph: type[graphviz.Digraph] | None = None
 
 
 def _escape(text: str) -> str:
@@ -267,7 +294,7 @@ def draw_dot(
     max_nodes: int = 500,
     legend: bool = False,
     focus: Value | None = None,
-) -> Graph:
+) -> graphviz.Digraph:
     """The graph that produced `root` as a Graphviz digraph, inputs before the ops that use them.
 
     Each Value is a box `name | data | grad`: the name is the label, or for an unlabelled node
@@ -323,7 +350,7 @@ def draw_dot(
 
 def draw_view(
     view: GraphView, options: DrawOptions, nodes: Collection[Value] | None = None
-) -> Graph:
+) -> graphviz.Digraph:
     """`draw_dot` for a graph already seen through a `GraphView` (the page draws its own).
 
     `nodes`: draw only these (with the view's ids and names); a node's op is drawn when one of
@@ -344,7 +371,7 @@ def draw_view(
             )
         marked_edges.add((source, target))
 
-    graph = Graph(
+    graph = _graph_class()(
         format=options.format if options.format in RENDER_FORMATS else "svg",
         graph_attr={"rankdir": options.rankdir},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
