@@ -9,9 +9,11 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "micrograd_like needs Python 3.10 or newer; found " + sys.version.split()[0])'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,render,demos,notebook]"
+	@test -x $(BIN)/python || { echo "Creating $(VENV), a virtual env for this project (first run only)"; $(PYTHON) -m venv $(VENV); }
+	@echo "Installing micrograd_like and what its demos, notebooks and tests use into $(VENV):"
+	@echo "about 1 GB once installed, one to three minutes on a first run (pip lists each package)"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --progress-bar off -e ".[dev,render,demos,notebook]"
 	@touch $(STAMP)
 
 demo: $(STAMP)
