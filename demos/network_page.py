@@ -25,11 +25,7 @@ def seed_network() -> tuple[MLP, Value]:
     """The seeds' 3-4-2 sigmoid network with the demo's parameters, and its error E."""
     model = MLP(3, [4, 2], activation="sigmoid", output_activation="sigmoid")
     params = initial_parameters()
-    for layer, matrix, vector in zip(model.layers, params.weights, params.biases, strict=True):
-        for neuron, row, bias in zip(layer.neurons, matrix, vector, strict=True):
-            for weight, w in zip(neuron.w, row, strict=True):
-                weight.data = w
-            neuron.b.data = bias
+    model.set_weights(params.weights, params.biases)  # the seeds' W_l and b_l, as matrices
     out = model([Value(x, f"x{k}") for k, x in enumerate(INPUT, 1)])
     assert isinstance(out, list)
     cost = 0.5 * sum(((a - y) ** 2 for a, y in zip(out, TARGET, strict=True)), Value(0.0))

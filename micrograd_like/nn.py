@@ -28,7 +28,7 @@ from micrograd_like._io import FileTooLargeError, atomic_write_text, read_regula
 from micrograd_like.engine import OPS, Value
 from micrograd_like.engine import Parameter as Parameter  # a model's own kind of Value
 from micrograd_like.faster import weighted_sum
-from micrograd_like.floats import is_number
+from micrograd_like.floats import as_float, is_number
 from micrograd_like.interrupts import interrupts_deferred
 from micrograd_like.view import printable
 
@@ -483,6 +483,20 @@ class Layer(Module):
     def parameters(self) -> list[Value]:
         return [p for neuron in self.neurons for p in neuron.parameters()]
 
+    def weights(self) -> tuple[list[list[float]], list[float]]:
+        """The layer as the seeds write it: its weight matrix W (row j: neuron j's weights,
+        `W[j][k]` from input k) and its bias vector b, as plain floats."""
+        return [[w.data for w in n.w] for n in self.neurons], [n.b.data for n in self.neurons]
+
+    def set_weights(self, W: Sequence[Sequence[float]], b: Sequence[float]) -> None:
+        """Set every weight and bias from a matrix `W` (`nout` rows of `nin` numbers, as
+        `weights()` gives it) and a vector `b` (`nout` numbers), all or none: the shapes and
+        numbers are checked before any weight changes, and a Ctrl-C waits until all have."""
+        assign = _checked_layer(self, W, b, self.label)
+        with interrupts_deferred():
+            for p, x in assign:
+                p.data = x
+
     def architecture(self) -> dict[str, object]:
         return {
             "class": "Layer",
@@ -495,6 +509,40 @@ class Layer(Module):
         activations = sorted({neuron.activation for neuron in self.neurons})
         activation = activations[0] if len(activations) == 1 else activations
         return f"Layer({self.nin}, {self.nout}, activation={activation!r}, label={self.label!r})"
+
+
+def _plain_layer(layer: object, where: str) -> Layer:
+    if not isinstance(layer, Layer):
+        raise TypeError(f"{where} is a {type(layer).__name__}, not a Layer: it has no matrix")
+    return layer
+
+
+def _checked_layer(layer: Layer, W: object, b: object, where: str) -> list[tuple[Value, float]]:
+    """Each of the layer's parameters with its new number, after checking that `W` is
+    `nout` rows of `nin` real numbers and `b` is `nout` of them; else an error naming where."""
+
+    def numbers(row: object, size: int, name: str) -> list[float]:
+        if isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
+            raise TypeError(f"{where}: {name} must be a list of {size} numbers, got {row!r}")
+        if len(row) != size:
+            raise ValueError(f"{where}: {name} has {len(row)} numbers; the layer needs {size}")
+        checked = [as_float(x, f"{where}: {name}[{k}]") for k, x in enumerate(row)]
+        for k, x in enumerate(checked):
+            if not math.isfinite(x):
+                raise ValueError(f"{where}: {name}[{k}] is {x!r}; a weight must be finite")
+        return checked
+
+    if isinstance(W, (str, bytes)) or not isinstance(W, Sequence):
+        raise TypeError(f"{where}: W must be a list of {layer.nout} rows, got {W!r}")
+    if len(W) != layer.nout:
+        raise ValueError(f"{where}: W has {len(W)} rows; the layer has {layer.nout} neurons")
+    rows = [numbers(row, layer.nin, f"W[{j}]") for j, row in enumerate(W)]
+    biases = numbers(b, layer.nout, "b")
+    return [
+        pair
+        for neuron, row, bias in zip(layer.neurons, rows, biases, strict=True)
+        for pair in [*zip(neuron.w, row, strict=True), (neuron.b, bias)]
+    ]
 
 
 class MLP(Module):
@@ -559,6 +607,39 @@ class MLP(Module):
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
+
+    def weights(self) -> tuple[list[list[list[float]]], list[list[float]]]:
+        """Every layer's weight matrix W_l and bias vector b_l, as `Layer.weights()` gives
+        them: `Ws, bs = model.weights()`, `Ws[0][j][k]` the weight from input k into neuron j
+        of layer 1."""
+        pairs = [_plain_layer(layer, f"MLP.weights: layer {i}").weights()
+                 for i, layer in enumerate(self.layers, start=1)]  # fmt: skip
+        return [W for W, _ in pairs], [b for _, b in pairs]
+
+    def set_weights(
+        self, Ws: Sequence[Sequence[Sequence[float]]], bs: Sequence[Sequence[float]]
+    ) -> None:
+        """Set every layer's weights and biases in one call, from one matrix and one vector
+        per layer (as `weights()` gives them; the seeds' W_l and b_l): all or none, checked
+        before any weight changes."""
+        where = "MLP.set_weights"
+        for name, given in (("Ws", Ws), ("bs", bs)):
+            if isinstance(given, (str, bytes)) or not isinstance(given, Sequence):
+                raise TypeError(
+                    f"{where}: {name} must be a list, one entry per layer, got {given!r}"
+                )
+            if len(given) != len(self.layers):
+                raise ValueError(
+                    f"{where}: {name} has {len(given)} entries for {len(self.layers)} layers"
+                )
+        assign = [
+            pair
+            for i, (layer, W, b) in enumerate(zip(self.layers, Ws, bs, strict=True), start=1)
+            for pair in _checked_layer(_plain_layer(layer, f"{where}: layer {i}"), W, b, f"L{i}")
+        ]
+        with interrupts_deferred():
+            for p, x in assign:
+                p.data = x
 
     def architecture(self) -> dict[str, object]:
         return {

@@ -236,3 +236,38 @@ def test_bad_constructor_arguments_are_rejected(make: object, message: str) -> N
 def test_a_bool_seed_is_rejected() -> None:
     with pytest.raises(TypeError, match=r"seed must be an int, a random\.Random or None, got bool"):
         MLP(2, [1], seed=True)
+
+
+def test_set_weights_takes_the_seeds_matrices_and_weights_gives_them_back() -> None:
+    from demos.seed_342_network import initial_parameters
+
+    model = MLP(3, [4, 2], activation="sigmoid", output_activation="sigmoid")
+    params = initial_parameters()
+    model.set_weights(params.weights, params.biases)
+    Ws, bs = model.weights()
+    assert Ws == [[list(map(float, row)) for row in W] for W in params.weights]
+    assert bs == [list(map(float, b)) for b in params.biases]
+    # W[j][k] is the weight from input k into neuron j: L2.N2.w4 is W_2's row 2, column 4
+    assert model.layers[1].neurons[1].w[3].data == params.weights[1][1][3]
+
+
+@pytest.mark.parametrize(
+    ("Ws", "bs", "error", "match"),
+    [
+        ([[[1.0, 2.0]]], [[0.0]], ValueError, r"W\[0\] has 2 numbers; the layer needs 3"),
+        ([[[1.0, 2.0, 3.0]] * 2], [[0.0]], ValueError, r"L1: W has 2 rows; the layer has 1"),
+        ([[[1.0, 2.0, "3"]]], [[0.0]], TypeError, r"L1: W\[0\]\[2\].*str"),
+        ([[[1.0, 2.0, math.inf]]], [[0.0]], ValueError, r"W\[0\]\[2\] is inf"),
+        ([[[1.0, 2.0, 3.0]]], [[0.0, 1.0]], ValueError, r"L1: b has 2 numbers"),
+        ([[[1.0, 2.0, 3.0]]], [], ValueError, r"bs has 0 entries for 1 layers"),
+        ("W", [[0.0]], TypeError, r"Ws must be a list"),
+    ],
+)
+def test_set_weights_checks_everything_before_changing_a_weight(
+    Ws: object, bs: object, error: type[Exception], match: str
+) -> None:
+    model = MLP(3, [1], seed=1)
+    before = model.weights()
+    with pytest.raises(error, match=match):
+        model.set_weights(Ws, bs)  # type: ignore[arg-type]
+    assert model.weights() == before
