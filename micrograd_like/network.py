@@ -3,7 +3,11 @@ activation a and its delta δ = dC/dz, and the backward pass as the seeds write 
 
     δ_L = dC/da_L ⊙ f'(z_L)               (for C = ½‖a_L − y‖² and sigmoid: (a_L − y) ⊙ σ'(z_L))
     δ_i = (W_{i+1}^T δ_{i+1}) ⊙ f'(z_i)
-    ∂C/∂W_i = δ_i x_{i−1}^T,  ∂C/∂b_i = δ_i    (x_i = a_i, layer i's activations; x_0 the input)
+    dC/dW_i = δ_i x_{i−1}^T,  dC/db_i = δ_i    (x_i = a_i, layer i's activations; x_0 the input)
+
+The notation is the rest of the project's: d for a gradient of the cost (dC/dW_i, dC/da: what
+`backward()` writes into `grad`), ∂ only for a local derivative (∂z/∂w = x, the weighted sum's
+own), and the cost by its own name, the root's: dE/dW_2 for a cost labelled E, never a fixed C.
 
 A network is recognised from where `nn` put its parameters, never from their labels: each
 parameter a `Neuron` makes records its place as `p.position` (`nn.Position(2, 3, 1)` is the
@@ -269,8 +273,7 @@ def _step_text(network: Network, neuron: Neuron, view: GraphView) -> str:
     Read while the grads are those of the pass (δ is z.grad, dC/da is a.grad)."""
     i, f = neuron.layer, _slope_name(neuron.activation)
     last = len(network.layers)
-    cost = view.name(view.root)
-    d = cost  # the root's name, in dC/d...
+    d = view.name(view.root)  # the cost's own name, in every gradient d{d}/d...
     lines = []
     fz = f"{f}(z)"
     why = _slope_why(neuron)
@@ -292,15 +295,19 @@ def _step_text(network: Network, neuron: Neuron, view: GraphView) -> str:
         terms = " + ".join(
             f"{format_factor(n.weights[k].data)} × {format_factor(n.z.grad)}" for n in above
         )
+        # dC/da of a hidden neuron is the sum of the shares its users (the next layer's
+        # products w_jk a_k) passed back: Σ_j ∂z_j/∂a × δ_j with ∂z_j/∂a = W[j,k]
         lines.append(
-            f"{neuron.name}: (W_{i + 1}^T δ_{i + 1})_{neuron.index} = "
+            f"{neuron.name}: d{d}/da = (W_{i + 1}^T δ_{i + 1})_{neuron.index} = "
             f"Σ_j W_{i + 1}[j,{neuron.index}] δ_{i + 1}[j] = {terms} = "
             f"{format_number(neuron.a.grad)}"
         )
-        lines.append(f"{neuron.name}: δ = {da} × {fz} = {da} × {fz_value} = {delta_text}   ({why})")
+        lines.append(
+            f"{neuron.name}: δ = d{d}/da × {fz} = {da} × {fz_value} = {delta_text}   ({why})"
+        )
     delta = neuron.z.grad
     below = {m.a: f"a({m.name})" for m in network.layers[i - 2]} if i > 1 else {}
-    row = f"∂{d}/∂W_{i} = δ_{i} x_{i - 1}^T, row {neuron.index}"
+    row = f"d{d}/dW_{i} = δ_{i} x_{i - 1}^T, row {neuron.index}"
     pairs = list(zip(neuron.weights, neuron.inputs, strict=True))
     if len(pairs) <= LISTED_WEIGHTS:  # one line per weight
         lines.append(f"{row}:")
@@ -319,7 +326,7 @@ def _step_text(network: Network, neuron: Neuron, view: GraphView) -> str:
             f"{below.get(x_last, view.name(x_last))}] = {format_factor(delta)} × [{xs}] = [{grads}]"
         )
     lines.append(
-        f"∂{d}/∂b_{i} = δ_{i}: d{d}/d{view.name(neuron.bias)} = {format_number(neuron.bias.grad)}"
+        f"d{d}/db_{i} = δ_{i}: d{d}/d{view.name(neuron.bias)} = {format_number(neuron.bias.grad)}"
     )
     return "\n".join(lines)
 

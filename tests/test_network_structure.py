@@ -86,7 +86,7 @@ def test_relabelled_weights_are_named_by_their_labels_in_the_steps() -> None:
     assert first["bias"]["name"] == "p3"
     step = next(s["text"] for s in network["steps"] if (s["layer"], s["index"]) == (1, 1))
     assert "dE/dp0 = δ × x1 = " in step
-    assert "∂E/∂b_1 = δ_1: dE/dp3 = " in step
+    assert "dE/db_1 = δ_1: dE/dp3 = " in step
     assert "L1.N1" in step  # the neuron's name: its place, whatever its parameters are called
     assert "δ_1 = (W_2^T δ_2) ⊙ σ'(z_1)" in step
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -152,7 +153,73 @@ def test_the_data_holds_the_deltas_of_the_seeds_formulas_and_leaves_grads_alone(
     ]
     first_hidden = data["network"]["steps"][2]["text"]
     assert "δ_1 = (W_2^T δ_2) ⊙ σ'(z_1)" in first_hidden
-    assert "∂E/∂W_1 = δ_1 x_0^T, row 1:" in first_hidden
+    assert "dE/dW_1 = δ_1 x_0^T, row 1:" in first_hidden
+
+
+# ---- the notation: d for the cost's gradients, by the cost's own name; ∂ for local derivatives
+
+# dE/dW_2, ∂add83/∂mul72, dloss/dL1.N1.w1: a derivative written as a fraction of two names
+DERIVATIVE = re.compile(r"(?<![\w.])([∂d])([\w.]+)/([∂d])([\w.]+)")
+COSTS = ["E", "C", "loss", ""]  # "" leaves the cost unlabelled: the drawing's name, mul85
+
+
+def relabelled_seed_network(name: str) -> Value:
+    """The seeds' 3-4-2 network, its cost labelled `name` (E in the demo)."""
+    _, cost = seed_network()
+    cost.label = name
+    return cost
+
+
+def check_notation(text: str, view: GraphView, weights: set[str]) -> int:
+    """Every derivative in `text` keeps the project's notation, and how many there are: dX/dY is a
+    gradient of the cost, so X is the cost's own name; ∂X/∂Y is a local derivative, of a node X
+    with respect to one of its own inputs Y, or of a neuron's weighted sum z with respect to one
+    of its weights (z = w·x + b, ∂z/∂w = x)."""
+    cost = view.name(view.root)
+    nodes = {view.name(node): node for node in view.order}
+    found = DERIVATIVE.findall(text)
+    for top, of, bottom, by in found:
+        written = f"{top}{of}/{bottom}{by}"
+        assert top == bottom, written  # never a mix such as ∂E/dw
+        if top == "d":
+            assert of == cost, f"{written}: a gradient of the cost, named {cost}"
+        elif of == "z":
+            assert by in weights, written
+        else:
+            assert of in nodes and by in nodes, written
+            assert nodes[by] in nodes[of].inputs, f"{written} is not a local derivative"
+    return len(found)
+
+
+@pytest.mark.parametrize("name", COSTS)
+def test_the_steps_and_every_weights_chain_rule_write_gradients_of_the_costs_own_name(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's case: the steps wrote "∂E/∂W_2 = δ_2 x_1^T" next to "dE/dL2.N1.w1" for the
+    same kind of quantity, the gradient of the cost."""
+    cost = relabelled_seed_network(name)
+    view = GraphView(cost)
+    data = backprop_data(cost)["network"]
+    assert data is not None
+    weights = {w["name"] for layer in data["layers"] for n in layer for w in n["weights"]}
+    for step in data["steps"]:
+        assert check_notation(step["text"], view, weights) >= 4
+        assert "∂" not in step["text"]  # a step writes gradients and f'(z) only
+    short = view.name(cost)
+    last = data["steps"][0]["text"]  # the output layer's first neuron
+    assert f"δ_2 = d{short}/da_2 ⊙ σ'(z_2)" in last
+    assert f"d{short}/dW_2 = δ_2 x_1^T, row 1:" in last and f"d{short}/db_2 = δ_2: " in last
+    hidden = data["steps"][2]["text"]
+    assert f"L1.N1: d{short}/da = (W_2^T δ_2)_1 = Σ_j W_2[j,1] δ_2[j] = " in hidden
+    assert f"L1.N1: δ = d{short}/da × σ'(z) = " in hidden
+    for layer in data["layers"]:  # explain(): every path, each a product of local ∂
+        for n in layer:
+            for w in n["weights"]:
+                assert check_notation(w["explain"], view, weights) >= 3
+    monkeypatch.setattr(network, "EXPLAIN_BUDGET", 0)  # or the chain rule through z
+    brief = backprop_data(cost)["network"]["layers"][0][0]["weights"][0]["explain"]
+    assert brief.startswith(f"d{short}/dL1.N1.w1 = ∂z/∂L1.N1.w1 × d{short}/dz = x × δ")
+    assert check_notation(brief, view, weights) == 3
 
 
 def test_a_large_network_is_drawn_as_a_network_and_its_scalar_drawing_refused_with_advice(
@@ -300,6 +367,37 @@ def test_clicking_a_weight_explains_it_and_a_neuron_opens_its_graph(
     browser.find_element(By.CSS_SELECTOR, '.pane-network g.unit[data-neuron="L2.N1"]').click()
     boxes = browser.find_elements(By.CSS_SELECTOR, ".neuron-graph .graph g.node.value")
     assert len(boxes) == 4 + 1 + 4 + 4 + 1 + 4  # weights, bias, products, sums, a, inputs
+    assert script_errors(browser) == []
+
+
+@pytest.mark.parametrize("name", COSTS)
+def test_the_pages_own_words_write_gradients_of_the_costs_own_name(
+    browser: WebDriver, tmp_path: Path, name: str
+) -> None:
+    """The opening lines wrote "∂C/∂W_i … ∂C/∂b_i" whatever the cost was called."""
+    cost = relabelled_seed_network(name)
+    view = GraphView(cost)
+    short = view.name(cost)
+    browser.get(save_backprop_html(cost, tmp_path / "network.html").as_uri())
+    pane = browser.find_element(By.CSS_SELECTOR, ".pane-network")
+    opening = pane.find_element(By.CSS_SELECTOR, ".net-lines").text
+    assert f"d{short}/dW_i = δ_i x_{{i−1}}^T, d{short}/db_i = δ_i." in opening
+    weights = {w.label for w in cost.topological_order() if w.label.startswith("L")}
+    assert check_notation(opening, view, weights) == 3
+    note = pane.find_element(By.CSS_SELECTOR, ".note").text
+    assert check_notation(note, view, weights) == 1  # δ = dE/dz
+    browser.execute_script(  # a weight's header and chain rule, before its step and after
+        "document.querySelector('.pane-network line.weight-hit')"
+        ".dispatchEvent(new MouseEvent('click'))"
+    )
+    detail = browser.find_element(By.CSS_SELECTOR, ".net-detail").text
+    assert detail.startswith("L1.N1.w1 = ") and f", d{short}/dL1.N1.w1 = …" in detail
+    assert check_notation(detail, view, weights) > 3
+    pane.find_element(By.CSS_SELECTOR, "button.last").click()
+    assert check_notation(pane.find_element(By.CSS_SELECTOR, ".net-lines").text, view, weights)
+    browser.find_element(By.CSS_SELECTOR, '.pane-network g.unit[data-neuron="L2.N1"]').click()
+    header = browser.find_element(By.CSS_SELECTOR, ".net-detail h3").text
+    assert f"δ = d{short}/dz = " in header and check_notation(header, view, weights) == 1
     assert script_errors(browser) == []
 
 

@@ -18,8 +18,11 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from demos.network_page import seed_network
+from demos.one_neuron_graph import build as seed_one_neuron
 from micrograd_like import page
 from micrograd_like.engine import Value
+from micrograd_like.network import find_network
 from micrograd_like.page import backprop_data, save_backprop_html
 from micrograd_like.stepping import BackwardConflict
 from micrograd_like.steps import backward_steps
@@ -358,6 +361,136 @@ def test_the_legend_explains_partial_and_final_and_the_roles(
     assert "partial gradient" in legend and "final gradient" in legend
     assert "input (a labelled leaf)" in legend and "root (usually the cost)" in legend
     assert "one fresh backward pass" in find(browser, ".note").text
+
+
+# ---- the colours follow the key: partial and final, checked against the graph at every step
+
+PARTIAL = "partial gradient: some node that uses this one has not passed its share back yet"
+FINAL = "final gradient: every node that uses this one has passed its share back"
+
+
+def key_kinds(root: Value, stepped: int, within: set[Value] | None = None) -> dict[str, str]:
+    """The oracle, from the graph alone: after the first `stepped` steps of the backward pass
+    (one per node, in backward()'s order, the root first), each node of `within` (all by
+    default) that holds a gradient by then, "final" if every node that uses it has done its
+    step, "partial" if one has not. A node holds a gradient once its own step or a user's
+    has come; the root, which nothing uses, is final from its own step on."""
+    view = GraphView(root)
+    users: dict[Value, list[Value]] = {node: [] for node in view.order}
+    for node in view.order:
+        for each in node.inputs:
+            users[each].append(node)
+    done = set(list(reversed(view.order))[:stepped])
+    kinds = {}
+    for node in view.order if within is None else within:
+        if node in done or any(user in done for user in users[node]):
+            final = all(user in done for user in users[node])
+            kinds[view.id(node)] = "final" if final else "partial"
+    return kinds
+
+
+# every gradient on screen in `scope` (the table's cells, the graph's texts under the boxes): its
+# node, its kind by class, its colour as drawn and its number; and the key's two samples' colours
+SHOWN_GRADIENTS = """
+const scope = document.querySelector(arguments[0]);
+const kind = (el) => el.classList.contains("final") ? "final"
+  : el.classList.contains("partial") ? "partial" : "";
+const cells = [...scope.querySelectorAll("td.grad")].map((td) => [
+  td.dataset.node, kind(td), getComputedStyle(td).color, td.textContent]);
+const texts = [...scope.querySelectorAll(".graph text.graph-grad")].map((t) => [
+  t.parentNode.id, kind(t), getComputedStyle(t).fill, t.textContent.replace("grad ", "")]);
+const key = {};
+for (const k of ["partial", "final"]) {
+  const sample = scope.querySelector(".legend span." + k);
+  key[k] = [getComputedStyle(sample).color, getComputedStyle(sample).fill];
+}
+return {cells: cells, texts: texts, key: key};
+"""
+
+
+def check_colours_follow_the_key(
+    driver: WebDriver, scope: str, expected: dict[str, str], final_grads: dict[str, float]
+) -> None:
+    """Every gradient shown in `scope` has the oracle's kind and the key's colour for it, a node
+    without a gradient yet shows none, and a final gradient is the pass's last word."""
+    shown = driver.execute_script(SHOWN_GRADIENTS, scope)
+    key = shown["key"]
+    assert key["partial"] != key["final"]
+    for rows, colour in ((shown["cells"], 0), (shown["texts"], 1)):
+        kinds = {node: kind for node, kind, _, text in rows if text}
+        assert kinds == expected
+        for node, kind, drawn, text in rows:
+            assert (kind == "") == (text == ""), node
+            if kind:
+                assert drawn == key[kind][colour], (node, kind)
+            if kind == "final":
+                assert float(text) == pytest.approx(final_grads[node], abs=5e-5, rel=1e-4)
+
+
+def full_pass(root: Value) -> dict[str, float]:
+    """Every node's gradient after one whole fresh backward pass, by the view's ids."""
+    view = GraphView(root)
+    for node in view.order:
+        node.grad = 0.0
+    root.backward()
+    return {view.id(node): node.grad for node in view.order}
+
+
+def square_plus_itself() -> Value:
+    """y = x*x + x: x has two users, one of which uses it twice."""
+    x = Value(1.5, "x")
+    y = x * x + x
+    y.label = "y"
+    return y
+
+
+@pytest.mark.parametrize(
+    "build", [seed_one_neuron, square_plus_itself], ids=["one neuron", "x*x + x"]
+)
+def test_the_colours_follow_the_key_at_every_step(
+    browser: WebDriver, tmp_path: Path, build: Callable[[], Value]
+) -> None:
+    """The issue's case: in the seeds' one neuron (O = W a_prev + b, a = sigmoid(O),
+    C = (a - y)^2), O's gradient is final at step 3 (a, its only user, has stepped), y's at step
+    2 and W's, a_prev's and b's by step 5, each long before its own step."""
+    root = build()
+    path = save_backprop_html(root, tmp_path / "page.html")
+    final_grads = full_pass(root)
+    browser.get(path.as_uri())
+    legend = find(browser, ".legend").text
+    assert PARTIAL in legend and FINAL in legend  # the definition the oracle checks
+    for stepped in range(len(root.topological_order()) + 1):
+        if stepped:
+            find(browser, "button.next").click()
+        check_colours_follow_the_key(browser, "#backprop", key_kinds(root, stepped), final_grads)
+
+
+def test_a_neurons_own_graph_colours_its_nodes_by_every_user_in_the_network(
+    browser: WebDriver, tmp_path: Path
+) -> None:
+    """A neuron's own graph steps through its nodes' steps only, but its gradients are the whole
+    pass's: an input shared with the other output neuron is final only once that neuron has also
+    passed its share back, and then shows the whole sum."""
+    _, cost = seed_network()
+    view = GraphView(cost)
+    network = find_network(view)
+    assert network is not None
+    neuron = network.layers[1][0]  # L2.N1: its inputs a(L1.N1), ... also feed L2.N2
+    own = {*neuron.nodes(), *neuron.inputs}
+    order = list(reversed(view.order))
+    numbers = [k + 1 for k, node in enumerate(order) if node in own]  # in the whole pass
+    final_grads = full_pass(cost)
+    browser.get(save_backprop_html(cost, tmp_path / "network.html").as_uri())
+    find(browser, '.pane-network g.unit[data-neuron="L2.N1"]').click()
+    scope = "#backprop .neuron-graph"
+    for stepped in [0, *numbers]:
+        if stepped:
+            find(browser, ".neuron-graph button.next").click()
+        expected = key_kinds(cost, stepped, own)
+        check_colours_follow_the_key(browser, scope, expected, final_grads)
+    assert find(browser, ".neuron-graph .status").text.startswith(
+        f"Step {len(numbers)} of {len(numbers)}"
+    )
 
 
 def test_play_advances_on_its_own_until_paused(browser: WebDriver, tmp_path: Path) -> None:

@@ -1,7 +1,9 @@
 // The network view, for a graph nn built (data.network, from micrograd_like.network's
 // network_data): layers of neurons, stepped one neuron at a time from the output layer back, each
 // step showing the seeds' formulas with the engine's numbers:
-//   δ_L = dC/da_L ⊙ f'(z_L),  δ_i = (W_{i+1}^T δ_{i+1}) ⊙ f'(z_i),  ∂C/∂W_i = δ_i x_{i−1}^T.
+//   δ_L = dC/da_L ⊙ f'(z_L),  δ_i = (W_{i+1}^T δ_{i+1}) ⊙ f'(z_i),  dC/dW_i = δ_i x_{i−1}^T,
+// C written as the cost's own name (the root's label): every dC/d... is a gradient of the cost,
+// and ∂ is kept for an op's local derivative, as in the scalar view's lines.
 // Clicking a neuron shows its own scalar graph (the neuron's nodes only); clicking a weight
 // shows explain() for it.
 //
@@ -169,10 +171,11 @@ function mountNetwork(el, data, options) {
     if (current === null) {
       status.textContent = "Forward pass: z and a of every neuron (" + total +
         " backward steps to go, one per neuron)";
+      const d = "d" + net.cost.name + "/d";  // a gradient of the cost, by its own name
       lines.textContent = "Press Next or the right arrow: the backward pass starts at the " +
-        "output layer, where \u03B4_L = d" + net.cost.name + "/da_L \u2299 f'(z_L), and moves " +
+        "output layer, where \u03B4_L = " + d + "a_L \u2299 f'(z_L), and moves " +
         "back one layer at a time: \u03B4_i = (W_{i+1}^T \u03B4_{i+1}) \u2299 f'(z_i), " +
-        "\u2202C/\u2202W_i = \u03B4_i x_{i\u22121}^T, \u2202C/\u2202b_i = \u03B4_i.";
+        d + "W_i = \u03B4_i x_{i\u22121}^T, " + d + "b_i = \u03B4_i.";
     } else {
       status.textContent = "Step " + step + " of " + total + ": layer " + current.layer +
         ", neuron " + current.index;
@@ -208,18 +211,26 @@ function mountNetwork(el, data, options) {
 }
 
 // One neuron's part of the scalar data: its nodes, drawn by Python (network.neuron_svg), and
-// the steps of the same backward pass that belong to them.
+// the steps of the same backward pass that belong to them, each with its `number` in the whole
+// pass (`pass`): after each, the neuron's nodes show their gradients as the whole pass holds
+// them then, final once every user has passed its share back, users in other neurons included.
 function neuronData(data, n) {
   const own = new Set(n.nodes.concat(n.inputs));
-  const steps = data.steps.filter((s) => own.has(s.node)).map((s) => Object.assign({}, s, {
-    shares: s.shares.filter((share) => own.has(share.input)),
-  }));
+  const steps = [];
+  data.steps.forEach((s, k) => {
+    if (!own.has(s.node)) return;
+    steps.push(Object.assign({}, s, {
+      number: k + 1,
+      shares: s.shares.filter((share) => own.has(share.input)),
+    }));
+  });
   return {
     root: data.root,
     svg: n.svg,
     too_large: null,
     nodes: data.nodes.filter((node) => own.has(node.id)),
     steps: steps,
+    pass: data.steps,
     legend: data.legend,
     note: "The steps of " + n.name + "'s nodes in the backward pass of " + data.root +
       " (its inputs are the previous layer's activations).",

@@ -42,17 +42,23 @@ export function mountScalar(el, data, options) {
   views.push(tableView(make("div", "table-box", below), data));
   legendView(make("div", "legend", below), data);
 
+  // The whole backward pass the steps belong to. data.steps is all of it, or for a neuron's own
+  // graph (network.js) the steps of its nodes, each with its `number` in the whole pass.
+  const pass = data.pass || data.steps;
+  const complete = completeAt(pass);
+
   function state(step) {
-    // The gradient each node has after `step` steps, and which are final: a node's gradient is
-    // final once its own step has come (every node that uses it has passed its share back).
+    // Every gradient as the pass holds it after `step` of these steps (the shares received so
+    // far), and which are final: those whose users have all passed their share back.
+    const current = step > 0 ? data.steps[step - 1] : null;
+    const done = current === null ? 0 : current.number || step;
     const grads = {}, final = new Set();
-    for (const record of data.steps.slice(0, step)) {
+    for (const record of pass.slice(0, done)) {
       grads[record.node] = record.upstream;
-      final.add(record.node);
       for (const share of record.shares) grads[share.input] = share.grad;
     }
-    return {step: step, total: total, grads: grads, final: final,
-            current: step > 0 ? data.steps[step - 1] : null};
+    for (const id in grads) if (complete[id] <= done) final.add(id);
+    return {step: step, total: total, grads: grads, final: final, current: current};
   }
 
   function show(step) {
@@ -66,6 +72,20 @@ export function mountScalar(el, data, options) {
 
   show(0);
   return {go: stepper.go, state: () => state(stepper.step())};
+}
+
+// For each node of a backward pass (`steps`, the root's first), the number of the step after
+// which its gradient is final. By the chain rule a node v's gradient is one share from each node
+// u that uses it, dC/dv = Σ_u ∂u/∂v × dC/du, and u passes its share back in its own
+// step; so dC/dv is complete at the step of v's last user, and stays so (the pass steps every
+// user of v before v itself). The root, which nothing uses, has dC/dC = 1 from its own step.
+function completeAt(steps) {
+  const at = {};
+  steps.forEach((record, k) => {
+    for (const share of record.shares) at[share.input] = k + 1;  // a later user: later still
+    if (!(record.node in at)) at[record.node] = k + 1;  // no user: the root
+  });
+  return at;
 }
 
 // The step controls both views share (this one and network.js's): Start, Previous, Next, End
@@ -440,5 +460,5 @@ function legendView(box, data) {
   const final = make("li", "", list);
   make("span", "final", final, "grad 0.1");
   final.appendChild(document.createTextNode(
-    " final gradient: every share has arrived (the node's own step has come)"));
+    " final gradient: every node that uses this one has passed its share back"));
 }
