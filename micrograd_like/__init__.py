@@ -2,6 +2,7 @@
 
 from micrograd_like import losses, nn, optim
 from micrograd_like.checks import AnomalyError, GradcheckError, detect_anomaly, gradcheck
+from micrograd_like.derivatives import grad, hessian, hvp, jvp
 from micrograd_like.engine import Parameter, Value
 from micrograd_like.faster import collector_paused, weighted_sum
 from micrograd_like.modes import hooks, is_grad_enabled, no_grad
@@ -30,9 +31,13 @@ __all__ = [
     "detect_anomaly",
     "draw_dot",
     "explain",
+    "grad",
     "gradcheck",
+    "hessian",
     "hooks",
+    "hvp",
     "is_grad_enabled",
+    "jvp",
     "losses",
     "nn",
     "no_grad",

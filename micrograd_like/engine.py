@@ -352,6 +352,15 @@ class Value:
             raise floats.not_a_number("relu", (a,))
         return make_node(a, "relu", self, 1.0) if a > 0 else make_node(0.0, "relu", self, 0.0)
 
+    @operation("step", "step(a)", "0")
+    def step(self) -> Value:
+        """1 where a > 0, else 0: relu's local derivative as a node, so that a gradient through
+        relu can be differentiated again (`derivatives.grad`). Flat: its own derivative is 0."""
+        a = self.data
+        if a != a:
+            raise floats.not_a_number("step", (a,))
+        return make_node(1.0 if a > 0 else 0.0, "step", self, 0.0)
+
     # plain numbers on the left: 2 * x, 1 - x, 2 ** x
     def __radd__(self, other: float) -> Value:
         return lift(other, "+") + self

@@ -119,7 +119,7 @@ def _graph_class() -> type[graphviz.Digraph]:
                     bundle["image/png"] = render_bytes(self, "png")
                 return bundle
 
-        Graph.__module__ = __name__
+        Graph.__module__, Graph.__qualname__ = __name__, "Graph"
         _graph = Graph
     return _graph
 

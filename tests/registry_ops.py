@@ -16,6 +16,7 @@ ANY_NUMBER: dict[str, Callable[..., Value]] = {
     "tanh": Value.tanh,
     "sigmoid": Value.sigmoid,
     "relu": Value.relu,
+    "step": Value.step,
     "sin": Value.sin,
     "cos": Value.cos,
     "abs": abs,

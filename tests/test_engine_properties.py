@@ -29,6 +29,7 @@ FUNCTIONS = {
     "sigmoid": sympy.Lambda(sympy.Symbol("t"), 1 / (1 + sympy.exp(-sympy.Symbol("t")))),
     "max": sympy.Max,
     "sign": sympy.sign,
+    "step": sympy.Lambda(sympy.Symbol("t"), sympy.Heaviside(sympy.Symbol("t"), 0)),
 }
 
 
