@@ -23,6 +23,7 @@ from micrograd_like.expr import (
     MAX_EXPONENT,
     MAX_LENGTH,
     ExpressionError,
+    parse_assignment,
     parse_assignments,
     parse_expression,
 )
@@ -44,11 +45,31 @@ example:
 
 An expression may use numbers, the variables given as NAME=VALUE, + - * / **,
 unary minus, parentheses and the functions {", ".join(FUNCTIONS)}
-(one argument each). Names are read as Python reads them: a full-width x (U+FF58)
-is x. It is parsed, never run with eval: anything else (attribute access, other calls,
-subscripts, strings, ...) is refused, as are expressions longer than {MAX_LENGTH}
-characters, constant exponents beyond +-{MAX_EXPONENT} and power towers such as 9**9**9.
-Errors print one line and exit with status 2; no file is written then."""
+(one argument each). Each value is one argument, without spaces: x=1, not x = 1.
+Names are read as Python reads them: a full-width x (U+FF58) is x, and X is not x.
+
+naming the parts (the seeds' a = i*w, then the cost C = (a - y)^2):
+  {PROG} graph "a = i*w; C = (a - y)**2" i=1.5 w=0.8 y=0.5 -o seed.png
+    a      1.2
+    C      0.49
+    dC/di  1.12
+    dC/dw  2.1
+    dC/dy  -1.4
+    dC/da  1.4
+    wrote seed.png
+
+Inside EXPR, parts NAME = EXPR are separated by ; and each may use the variables
+and the parts named before it. The last part is the output; naming it names the
+cost (unnamed, it is "value", and "f" in the drawing). Each name labels its node in
+the drawing; a part's value and gradient are printed after the variables'. A part
+must compute something (a = 2 is a value: give it as a=2) and every part but the
+last must be used by a later one.
+
+The expression is parsed, never run with eval: anything else (attribute access, other
+calls, subscripts, strings, other statements, ...) is refused, as are expressions
+longer than {MAX_LENGTH} characters, constant exponents beyond +-{MAX_EXPONENT} and power
+towers such as 9**9**9. Errors print one line and exit with status 2; no file is
+written then."""
 
 
 class UsageError(Exception):
@@ -125,8 +146,10 @@ def _is_option(arg: str) -> bool:
 
 
 def _check_split(values: Sequence[str], expression: str) -> None:
-    """An assignment that is not one, where the shell split an unquoted expression
+    """An assignment that is not one: a value the shell split at its spaces (`x = 1`, three
+    arguments): say to write it without them; where the shell split an unquoted expression
     (`graph 2*x + 1 x=1`): say to quote it."""
+    _check_spaced_values(values)
     stray = [value for value in values if "=" not in value]
     if stray:
         whole = " ".join([expression, *stray])
@@ -134,6 +157,29 @@ def _check_split(values: Sequence[str], expression: str) -> None:
             f"{stray[0]!r} is not NAME=VALUE: if it is part of the expression, the shell split "
             f'it at the spaces; quote the whole expression: {PROG} graph "{whole}" ...'
         )
+
+
+def _check_spaced_values(values: Sequence[str]) -> None:
+    """`x = 1`, `x= 1` or `x =1`: a value the shell split into two or three arguments at its
+    spaces. Joined up, they must make one valid NAME=VALUE, or it is some other slip."""
+    for i in range(len(values)):
+        for span in (3, 2):
+            pieces = values[i : i + span]
+            if len(pieces) < span or "".join(pieces).count("=") != 1:
+                continue
+            if span == 3 and pieces[1] != "=":
+                continue
+            if span == 2 and not (pieces[0].endswith("=") or pieces[1].startswith("=")):
+                continue
+            joined = "".join(piece.strip() for piece in pieces)
+            try:
+                parse_assignment(joined)
+            except ExpressionError:
+                continue
+            raise ExpressionError(
+                f"{' '.join(pieces)!r} is {span} arguments: the shell splits at spaces; write "
+                f"each value as one, without spaces: {joined}"
+            )
 
 
 def _check_finite(out: Value, field: str) -> None:
@@ -155,13 +201,19 @@ def _graph(args: argparse.Namespace) -> None:
     _check_split(args.values, args.expression.strip())
     expression = parse_expression(args.expression)
     values = parse_assignments(args.values)
-    out, leaves = expression.evaluate(values)
+    built = expression.build(values)
+    out = built.out
     _check_finite(out, "data")
-    rows = [("value", out.data)]
+    # the named parts' values in order, the output last; then the gradients of the output
+    # (dC/dw for a cost named C, d/dw for an unnamed one): the variables', then the parts'
+    parts = {name: node for name, node in built.parts.items() if node is not out}
+    rows = [(name, node.data) for name, node in parts.items()]
+    rows.append((expression.output or "value", out.data))
     if not args.no_grad:
         out.backward()
         _check_finite(out, "grad")
-        rows += [(f"d/d{name}", leaves[name].grad) for name in values]
+        nodes = {name: built.leaves[name] for name in values} | parts
+        rows += [(f"d{expression.output}/d{name}", node.grad) for name, node in nodes.items()]
     if args.output is not None:
         if not out.label:
             out.label = "f"

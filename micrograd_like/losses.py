@@ -2,7 +2,9 @@
 
 Each takes the network's outputs (Values, or plain numbers) and the targets, checks that they
 pair up, and returns the cost as a `Value`, so `cost.backward()` gives d cost / d weight for
-every weight behind the outputs.
+every weight behind the outputs. The cost is labelled with the function's name (`mse`, `hinge`,
+...), so the steps, `explain()` and the drawings write dmse/dw rather than ddiv10/dw; a label
+set afterwards (`cost.label = "C"`) replaces it.
 """
 
 from __future__ import annotations
@@ -58,6 +60,14 @@ def _same_length(name: str, first: str, n1: int, second: str, n2: int) -> None:
         )
 
 
+def _named(cost: Value, name: str) -> Value:
+    """`cost` labelled `name`. Each loss returns a node it has just made, so there is no user's
+    label to keep; the check keeps that true should a loss ever return a node it was given."""
+    if not cost.label:
+        cost.label = name
+    return cost
+
+
 def _total(values: Sequence[Value]) -> Value:
     """v1 + v2 + ... without the extra `0 +` node that `sum()` starts with."""
     return reduce(add, values)
@@ -74,18 +84,19 @@ def _differences(
 
 def sse(predictions: Sequence[Value | float], targets: Sequence[Value | float]) -> Value:
     """Sum of squared errors, C = sum_i (a_i - y_i)^2: the seeds' cost for one example."""
-    return _total([d**2 for d in _differences("sse", predictions, targets)])
+    return _named(_total([d**2 for d in _differences("sse", predictions, targets)]), "sse")
 
 
 def half_sse(predictions: Sequence[Value | float], targets: Sequence[Value | float]) -> Value:
     """E = 1/2 sum_i (a_i - y_i)^2: the 1/2 cancels the 2 of the derivative, dE/da_i = a_i - y_i."""
-    return 0.5 * _total([d**2 for d in _differences("half_sse", predictions, targets)])
+    squares = [d**2 for d in _differences("half_sse", predictions, targets)]
+    return _named(0.5 * _total(squares), "half_sse")
 
 
 def mse(predictions: Sequence[Value | float], targets: Sequence[Value | float]) -> Value:
     """Mean squared error, 1/n sum_i (a_i - y_i)^2."""
     squares = [d**2 for d in _differences("mse", predictions, targets)]
-    return _total(squares) / len(squares)
+    return _named(_total(squares) / len(squares), "mse")
 
 
 def hinge(scores: Sequence[Value | float], labels: Sequence[float]) -> Value:
@@ -100,7 +111,7 @@ def hinge(scores: Sequence[Value | float], labels: Sequence[float]) -> Value:
         if y not in (-1.0, 1.0):
             raise ValueError(f"hinge: labels must be -1 or +1, got labels[{i}] = {y!r}")
     margins = [(1 + -y * s).relu() for y, s in zip(ys, outputs, strict=True)]
-    return _total(margins) * (1.0 / len(margins))
+    return _named(_total(margins) * (1.0 / len(margins)), "hinge")
 
 
 def binary_cross_entropy(
@@ -142,7 +153,7 @@ def binary_cross_entropy(
             clamped = min(max(p.data, eps), 1.0 - eps)
             q = p if clamped == p.data else p + (clamped - p.data)  # same gradient, safe value
             costs.append(-(y * q.log() + (1.0 - y) * (1.0 - q).log()))
-    return _total(costs) * (1.0 / len(costs))
+    return _named(_total(costs) * (1.0 / len(costs)), name)
 
 
 def _softplus(z: Value) -> Value:
@@ -186,7 +197,7 @@ def cross_entropy(logits: Sequence[Value | float], target: int | Sequence[Value 
         if not 0 <= k < len(zs):
             shown = k if k.bit_length() < 64 else "a huge int"
             raise ValueError(f"{name}: target class {shown} is outside 0..{len(zs) - 1}")
-        return lse - zs[k]
+        return _named(lse - zs[k], name)
     if isinstance(target, (Real, str, bytes)) or not isinstance(target, Iterable):
         raise TypeError(
             f"{name}: target must be a class index (an int) or a list of class probabilities, "
@@ -199,5 +210,5 @@ def cross_entropy(logits: Sequence[Value | float], target: int | Sequence[Value 
         raise ValueError(f"{name}: target must be probabilities >= 0 that sum to 1, got {ys!r}")
     if any(isinstance(y, Value) for y in items):  # every term stays: see the docstring
         weights = [y if isinstance(y, Value) else v for y, v in zip(items, ys, strict=True)]
-        return _total([y * (lse - z) for z, y in zip(zs, weights, strict=True)])
-    return _total([y * (lse - z) for z, y in zip(zs, ys, strict=True) if y != 0.0])
+        return _named(_total([y * (lse - z) for z, y in zip(zs, weights, strict=True)]), name)
+    return _named(_total([y * (lse - z) for z, y in zip(zs, ys, strict=True) if y != 0.0]), name)

@@ -16,6 +16,19 @@ that cannot encode ∂ and × (a latin-1 console), `print()` spells them `partia
 - `explain(root, leaf)`: d root / d leaf as a sum over every path of products of local
   derivatives, each with its formula and its number.
 
+Both write every line by default. Two options thin the text without changing a number:
+
+- `constants=False` leaves out the constants: the unlabelled leaves (a number lifted into the
+  graph, as the 2 of `2 * x`, the targets a loss compares to, the n of a mean) and the unlabelled
+  nodes computed from them alone. d root / d constant is exact, but no one changes a constant, so
+  its lines are of no use to a learner; `explain()` writes a constant in a formula as its number
+  (`1 / 3.0`, not `1 / const0`).
+- `identity=False` leaves out the factors that are 1 whatever the numbers: the local derivatives
+  whose formula is the constant 1 (both inputs of `+`, the `a` of `a - b`), through which an op
+  passes the gradient on unchanged, and in a step the root's gradient of itself. x × 1 is
+  exactly x in floating point, so every product stays the number it was. A factor that merely
+  happens to be 1 (an input of 1.0 in `W * x`) is part of the derivation and stays.
+
 Names, ids and number formatting come from `view.GraphView`: `mul4` here is `mul4` in the
 drawings and on the page.
 """
@@ -54,6 +67,7 @@ class InputShare:
     contribution: float
     this_pass: float
     grad_after: float
+    identity: bool = False  # `local` is 1 whatever the numbers: the op passes the gradient on
 
 
 @dataclass(frozen=True)
@@ -61,7 +75,10 @@ class BackwardStep:
     """One node of the backward pass: its gradient d root / d node (`upstream`, complete now:
     every node that uses it has passed its share back) and the share each of its inputs
     received by the chain rule. For a leaf (no shares), `grad_before` is what its `.grad` held
-    before this pass; `node.grad` is then `grad_before + upstream`."""
+    before this pass; `node.grad` is then `grad_before + upstream`. `shares` leaves out the
+    constants when the steps were asked for with `constants=False`; `identity` is False when
+    they were asked for with `identity=False`, and the text then leaves out the factors that
+    are 1 whatever the numbers."""
 
     node: Value
     name: str
@@ -70,13 +87,14 @@ class BackwardStep:
     shares: tuple[InputShare, ...]
     grad_before: float = 0.0
     is_root: bool = False
+    identity: bool = True
 
     def text(self, notation: Notation = UNICODE) -> str:
         """The step's chain-rule lines in the given notation (`str()` picks the one stdout
         can print)."""
         root, node, grad = self.root_name, self.name, notation.grad
         lines = []
-        if self.is_root and self.shares:
+        if self.is_root and self.node.op:  # its shares may all be constants' (constants=False)
             lines.append(f"{grad(root, root)} = 1 (the root: the gradient of {root} itself)")
         elif not self.shares:
             what = "the root" if self.is_root else "a leaf"
@@ -89,10 +107,22 @@ class BackwardStep:
                     f"as it held {format_number(self.grad_before)} before: leaf grads add up)"
                 )
         for share in self.shares:
+            factors = [
+                (notation.local(node, share.name), share.local, share.identity),
+                (grad(root, node), self.upstream, self.is_root),  # d root / d root is 1
+            ]
+            if not self.identity:
+                # x × 1 is exactly x: the contribution is the other factor, unchanged. When both
+                # are 1, the upstream gradient stays, passed on as it is.
+                factors = [each for each in factors if not each[2]] or factors[1:]
+            if len(factors) == 1:
+                written, number, _ = factors[0]
+                lines.append(f"{grad(root, share.name)} += {written} = {format_number(number)}")
+                continue
+            (local, _, _), (upstream, _, _) = factors
             lines.append(
-                f"{grad(root, share.name)} += {notation.local(node, share.name)} "
-                f"{notation.times} {grad(root, node)} = {format_factor(share.local)} "
-                f"{notation.times} {format_factor(self.upstream)} = "
+                f"{grad(root, share.name)} += {local} {notation.times} {upstream} = "
+                f"{format_factor(share.local)} {notation.times} {format_factor(self.upstream)} = "
                 f"{format_number(share.contribution)}"
             )
         return "\n".join(lines)
@@ -101,7 +131,13 @@ class BackwardStep:
         return self.text(notation_for())
 
 
-def backward_steps(root: Value, *, view: GraphView | None = None) -> Iterator[BackwardStep]:
+def backward_steps(
+    root: Value,
+    *,
+    view: GraphView | None = None,
+    constants: bool = True,
+    identity: bool = True,
+) -> Iterator[BackwardStep]:
     """Run the backward pass of `root` one node at a time, yielding a `BackwardStep` after each.
 
     The steps come from the engine's own chain-rule loop (`stepping.backward_pass`), in the order
@@ -115,9 +151,19 @@ def backward_steps(root: Value, *, view: GraphView | None = None) -> Iterator[Ba
     so far. If another backward pass runs over the graph while this one is paused, the next step
     raises the engine's `BackwardConflict` instead of mixing the two. `view` (a `GraphView` of
     `root`) saves working the names out again.
+
+    `constants=False` yields no step for a constant (an unlabelled leaf, as a loss's targets or
+    the 2 of `2 * x`, or an unlabelled node made from constants alone) and leaves the shares
+    sent to constants out of each step, so no line is about a number no one changes; the root
+    always steps. The pass still runs over every node: the grads are the same, the pass only
+    pauses less often. `identity=False` writes no factor that is 1 whatever the numbers:
+    `dC/da += ∂sub7/∂a × dC/dsub7 = 1.0 × 0.5717 = 0.5717` (∂(a - y)/∂a is 1) reads `dC/da +=
+    dC/dsub7 = 0.5717`, and a share from the root (whose gradient of itself is 1) reads
+    `dC/dsub7 += ∂C/∂sub7 = 0.5717`. Neither option changes a number.
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps: root must be a Value, got {type(root).__name__}")
+    _check_switches("backward_steps", constants=constants, identity=identity)
     if view is None:
         view = GraphView(root)
     elif not isinstance(view, GraphView):
@@ -127,10 +173,49 @@ def backward_steps(root: Value, *, view: GraphView | None = None) -> Iterator[Ba
         )
     elif view.root is not root:
         raise ValueError("backward_steps: the view is of another root")
-    return _steps(root, view)
+    return _steps(root, view, frozenset() if constants else _constants(view), identity)
 
 
-def _steps(root: Value, view: GraphView) -> Iterator[BackwardStep]:
+def _check_switches(where: str, **switches: object) -> None:
+    """A TypeError naming the argument for a switch that is not True or False (0, "no")."""
+    for name, switch in switches.items():
+        if not isinstance(switch, bool):
+            raise TypeError(f"{where}: {name} must be True or False, got {switch!r}")
+
+
+def _constants(view: GraphView) -> frozenset[Value]:
+    """The view's constants, the root excepted: its unlabelled leaves that are not parameters
+    (`view.role` "constant": numbers lifted into the graph) and the unlabelled nodes computed
+    from them alone (the `2 * 3` of an expression). No learnable number flows into them, so
+    d root / d constant, though exact, tells a learner nothing. A label makes a node an input."""
+    found: set[Value] = set()
+    for node in view.order:  # inputs first: a node's inputs are decided before it
+        if node is view.root or node.label:
+            continue
+        if node.op:
+            if all(each in found for each in node.inputs):
+                found.add(node)
+        elif view.role(node) == "constant":
+            found.add(node)
+    return frozenset(found)
+
+
+def _passes_through(op: str, position: int, local: float) -> bool:
+    """Whether the local derivative `local` of the op's input `position` is 1 whatever the
+    numbers: the op stored exactly 1 and the formula registered beside it is the constant 1
+    (both inputs of +, the a of a - b)."""
+    if local != 1.0:
+        return False
+    try:
+        formulas = entry(op).local
+    except LookupError:  # an op outside the registry: its factor is written out
+        return False
+    return formulas is not None and position < len(formulas) and formulas[position] == "1"
+
+
+def _steps(
+    root: Value, view: GraphView, hidden: frozenset[Value], identity: bool
+) -> Iterator[BackwardStep]:
     root_name = view.name(root)
     before = {node: node.grad for node in view.leaves()}  # leaf grads accumulate across passes
     # d root / d node from this pass alone, summed in the engine's order (so a non-leaf's equals
@@ -142,15 +227,25 @@ def _steps(root: Value, view: GraphView) -> Iterator[BackwardStep]:
         for each, local in zip(node.inputs, node.local_grads, strict=True):
             contribution = local * upstream
             this_pass[each] = this_pass.get(each, 0.0) + contribution
-        for each, local in zip(node.inputs, node.local_grads, strict=True):
+        if hidden and node in hidden:
+            continue  # the pass has taken the step all the same: only the pause is left out
+        for position, (each, local) in enumerate(zip(node.inputs, node.local_grads, strict=True)):
+            if hidden and each in hidden:
+                continue
             shares.append(
                 InputShare(
-                    each, view.name(each), local, local * upstream, this_pass[each], each.grad
+                    each,
+                    view.name(each),
+                    local,
+                    local * upstream,
+                    this_pass[each],
+                    each.grad,
+                    _passes_through(node.op, position, local),
                 )
             )
         name, grad_before = view.name(node), before.get(node, 0.0)
         yield BackwardStep(
-            node, name, root_name, upstream, tuple(shares), grad_before, node is root
+            node, name, root_name, upstream, tuple(shares), grad_before, node is root, identity
         )
 
 
@@ -165,6 +260,7 @@ class Factor:
     input: str
     formula: str
     local: float
+    identity: bool = False  # `local` is 1 whatever the numbers: the op passes the gradient on
 
 
 @dataclass(frozen=True)
@@ -202,11 +298,13 @@ class ChainPath:
 class Explanation:
     """d root / d leaf as the sum, over every path from root to leaf, of the product of the
     local derivatives along the path. `total` is that sum: `leaf.grad` after a backward pass
-    from a zero leaf grad (up to rounding)."""
+    from a zero leaf grad (up to rounding). The paths hold every factor; with `identity` False
+    the text leaves out those that are 1 whatever the numbers (`explain(..., identity=False)`)."""
 
     root: str
     leaf: str
     paths: tuple[ChainPath, ...]
+    identity: bool = True
 
     @property
     def total(self) -> float:
@@ -227,16 +325,28 @@ class Explanation:
         count = len(self.paths)
         lines = [f"{whole}: {count} path{'s' if count > 1 else ''} from {self.root} to {self.leaf}"]
         for number, path in enumerate(self.paths, 1):
-            factors = path.factors
-            if not factors:  # the root itself
+            every = path.factors
+            if not every:  # the root itself
                 lines.append(f"  path {number}: {whole} = 1 (a node's gradient of itself)")
+                continue
+            # x × 1 is exactly x: leaving out the factors that are 1 leaves the product as it is
+            factors = every if self.identity else [f for f in every if not f.identity]
+            left_out = len(every) - len(factors)
+            if not factors:
+                many = f"all {left_out:,} local derivatives on it are"
+                if left_out == 1:
+                    many = "its one local derivative is"
+                lines.append(f"  path {number}: {whole} = {format_number(path.product)} ({many} 1)")
                 continue
             pad = " " * len(f"  path {number}: {whole}")
             local = times.join(notation.local(f.node, f.input) for f in factors)
             lines.append(f"  path {number}: {whole} = {local}")
             lines.append(f"{pad} = " + times.join(_bracket(f.formula) for f in factors))
             lines.append(f"{pad} = " + times.join(format_factor(f.local) for f in factors))
-            lines.append(f"{pad} = {format_number(path.product)}")
+            note = ""
+            if left_out:
+                note = f" ({left_out:,} factor{'s' if left_out > 1 else ''} of 1 left out)"
+            lines.append(f"{pad} = {format_number(path.product)}{note}")
         how = "the sum over the paths" if count > 1 else "the one path"
         lines.append(f"{whole} = {format_number(self.total)} ({how})")
         return "\n".join(lines)
@@ -258,20 +368,27 @@ def _bracket(formula: str) -> str:
 _SYMBOL = re.compile(r"\b(a|b|n|out)\b")
 
 
-def _local_formula(node: Value, position: int, view: GraphView) -> str:
+def _local_formula(
+    node: Value, position: int, view: GraphView, numbers: frozenset[Value] = frozenset()
+) -> str:
     """∂node/∂input `position`, from the formula registered beside the op in the engine, with
-    the inputs' and the output's names put in for a, b and out, and for a number power `**n`
-    the exponent put in for n. Any other name (a `b` in a one-input op's formula) is printed as
-    written, and the whole as `printable` writes it: a formula is text a user gave."""
+    the inputs' and the output's names put in for a, b and out (an input in `numbers`, a
+    constant, as its number), and for a number power `**n` the exponent put in for n. Any other
+    name (a `b` in a one-input op's formula) is printed as written, and the whole as `printable`
+    writes it: a formula is text a user gave."""
     op = node.op
     known = entry(op)
     local = known.local
     if local is None or position >= len(local) or not isinstance(local[position], str):
         return "?"  # an op made with Value.from_op without formulas: its number is still exact
+
+    def written(each: Value) -> str:
+        return format_factor(each.data) if each in numbers else view.name(each)
+
     inputs = node.inputs
-    symbols = {"a": view.name(inputs[0]), "out": view.name(node)}
+    symbols = {"a": written(inputs[0]), "out": written(node)}
     if len(inputs) == 2:
-        symbols["b"] = view.name(inputs[1])
+        symbols["b"] = written(inputs[1])
     if known.name == "**n":  # the number power x ** 2: its op is "**2"
         symbols["n"] = op[2:]
     named = _SYMBOL.sub(lambda match: symbols.get(match[1], match[1]), local[position])
@@ -321,6 +438,8 @@ def explain(
     max_paths: int = 64,
     max_factors: int = 100_000,
     view: GraphView | None = None,
+    constants: bool = True,
+    identity: bool = True,
 ) -> Explanation:
     """Write out d root / d leaf by the chain rule: every path from `root` down to `leaf`, each
     as the product of its local derivatives (∂node/∂input, symbolic and numeric), summed.
@@ -335,6 +454,14 @@ def explain(
     of 100,000 nodes hold 6.4 million, gigabytes of text), is refused with the count and the
     argument to raise. The counting takes time linear in the size of the graph (the counts stop
     at the limits, so they stay small numbers), the writing time linear in `max_factors`.
+
+    `constants=False` writes a constant (an unlabelled leaf, or an unlabelled node made from
+    constants alone) in a formula as its number: ∂mse/∂add82 = `1 / 3.0` rather than
+    `1 / const0`. `identity=False` leaves out of the text the local derivatives that are 1
+    whatever the numbers, the factors of `+` and of `a - y` with respect to `a` (a path through
+    the seeds' 3-4-2 network goes from 15 factors to 6), and says how many it left out; every
+    product and the total are the same numbers either way. The limits count every factor,
+    written or not.
     """
     for name, node in (("root", root), ("leaf", leaf)):
         if not isinstance(node, Value):
@@ -344,6 +471,7 @@ def explain(
             raise (ValueError if type(limit) is int else TypeError)(
                 f"explain: {name} must be a whole number of at least 1, got {limit!r}"
             )
+    _check_switches("explain", constants=constants, identity=identity)
     if view is None:
         view = GraphView(root)
     elif not isinstance(view, GraphView):
@@ -354,7 +482,8 @@ def explain(
     elif view.root is not root:
         raise ValueError("explain: the view is of another root")
     if leaf not in view:
-        return Explanation(view.name(root), printable(leaf.label) or "that node", ())
+        return Explanation(view.name(root), printable(leaf.label) or "that node", (), identity)
+    numbers = frozenset() if constants else _constants(view)
     # How many paths lead from each node down to the leaf, and how many local derivatives they
     # have in all, counted no further than the limits (inputs come first in order): the exact
     # counts of a deep graph are ints of thousands of digits, slow to add up.
@@ -392,8 +521,13 @@ def explain(
         edges = list(enumerate(zip(node.inputs, node.local_grads, strict=True)))
         for position, (each, local) in reversed(edges):
             if each in paths:
+                formula = _local_formula(node, position, view, numbers)
                 factor = Factor(
-                    view.name(node), view.name(each), _local_formula(node, position, view), local
+                    view.name(node),
+                    view.name(each),
+                    formula,
+                    local,
+                    _passes_through(node.op, position, local),
                 )
                 product = local if link is None else link.product * local
                 if product != product:  # inf x 0: the derivative along this path is undefined
@@ -404,4 +538,4 @@ def explain(
                         "backward() refuses this graph too"
                     )
                 stack.append((each, _Link(factor, link, product)))
-    return Explanation(view.name(root), view.name(leaf), tuple(found))
+    return Explanation(view.name(root), view.name(leaf), tuple(found), identity)

@@ -223,3 +223,71 @@ def test_a_written_file_is_success_even_where_the_console_cannot_print_its_path(
     assert target.read_bytes().startswith(b"<?xml")
     path = str(target).encode("ascii", "backslashreplace")
     assert run.stdout == b"value  2\nd/d\\u03c0   2\nwrote " + path + b"\n"
+
+
+# ---- naming the parts, and the slips of values and names
+
+
+SEED_002 = ["graph", "a = i*w; C = (a - y)**2", "i=1.5", "w=0.8", "y=0.5"]
+
+
+def test_named_parts_print_and_draw_as_the_seed_writes_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "seed.dot"
+    assert main([*SEED_002, "-o", str(target)]) == 0
+    # seed 002 by hand: a = 1.2, C = 0.7^2, dC/da = 2(a - y) = 1.4, dC/dw = 1.4 i = 2.1,
+    # dC/di = 1.4 w = 1.12, dC/dy = -1.4
+    assert capsys.readouterr().out == (
+        "a      1.2\nC      0.49\ndC/di  1.12\ndC/dw  2.1\ndC/dy  -1.4\ndC/da  1.4\n"
+        f"wrote {target}\n"
+    )
+    source = target.read_text()
+    assert ">a</" in source and ">C</" in source  # the boxes carry the names
+    assert ">f</" not in source and "mul" not in source
+
+
+def test_an_unnamed_output_is_still_the_value(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["graph", "a = i*w; (a - y)**2", "i=1.5", "w=0.8", "y=0.5", "--no-grad"]) == 0
+    assert capsys.readouterr().out == "a      1.2\nvalue  0.49\n"
+
+
+def test_help_documents_the_parts_and_the_values_without_spaces(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["graph", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert 'micrograd-like graph "a = i*w; C = (a - y)**2" i=1.5 w=0.8 y=0.5' in text
+    assert "x=1, not x = 1" in text
+
+
+@pytest.mark.parametrize(
+    ("values", "pieces"),
+    [
+        (["x", "=", "1"], "'x = 1' is 3 arguments"),
+        (["x=", "1"], "'x= 1' is 2 arguments"),
+        (["x", "=1"], "'x =1' is 2 arguments"),
+        (["y=2", "x", "=", "-1.5"], "'x = -1.5' is 3"),
+    ],
+)
+def test_a_value_split_at_its_spaces_says_to_write_it_without(
+    values: list[str], pieces: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = refused(capsys, ["graph", "x**2 + y", *values])
+    assert pieces in err
+    assert "without spaces: x=" in err
+    assert "quote the whole expression" not in err  # the old, wrong advice: "x**2 x 1"
+
+
+def test_a_name_that_differs_in_case_gets_a_did_you_mean(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    err = refused(capsys, ["graph", "X**2", "x=1"])
+    assert "no value for X: did you mean x? (names are case-sensitive" in err
+
+
+def test_a_part_given_as_a_separate_argument_says_where_parts_go(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    err = refused(capsys, ["graph", "(a - y)**2", "a = i*w", "i=1.5", "w=0.8", "y=0.5"])
+    assert "put it inside the expression, before the output" in err

@@ -7,6 +7,8 @@ import math
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from micrograd_like.expr import (
     FUNCTIONS,
@@ -180,3 +182,111 @@ def test_a_name_that_folds_to_a_keyword_or_a_function_is_refused_as_what_it_read
         parse_assignment("ｅｘｐ=1")
     with pytest.raises(ExpressionError, match=r"'ｉｆ' reads as 'if', a Python keyword"):
         parse_expression("ｉｆ + 1")
+
+
+# ---- naming the parts: a = i*w; C = (a - y)**2
+
+
+SEED_002 = {"i": 1.5, "w": 0.8, "y": 0.5}
+
+
+def test_named_parts_label_their_nodes_and_the_output() -> None:
+    expression = parse_expression("a = i*w; C = (a - y)**2")
+    assert (expression.names, expression.output) == (("i", "w", "y"), "C")
+    built = expression.build(SEED_002)
+    built.out.backward()
+    a, cost = built.parts["a"], built.out
+    assert (a.label, a.op, a.inputs) == ("a", "*", (built.leaves["i"], built.leaves["w"]))
+    assert (cost.label, list(built.parts)) == ("C", ["a", "C"])
+    # seed 002 by hand: a = 1.5 * 0.8 = 1.2, dC/da = 2(a - y) = 1.4, dC/dw = 1.4 * i = 2.1
+    assert a.data == pytest.approx(1.2) and cost.data == pytest.approx(0.49)
+    assert a.grad == pytest.approx(1.4) and built.leaves["w"].grad == pytest.approx(2.1)
+
+
+def test_an_unnamed_output_and_a_trailing_semicolon() -> None:
+    out, leaves = parse_expression("u = x*y; exp(u) + u;").evaluate({"x": 1.0, "y": 2.0})
+    assert out.label == "" and out.data == pytest.approx(math.exp(2.0) + 2.0)
+    assert list(leaves) == ["x", "y"]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(-3, 3), st.floats(-3, 3), st.floats(-3, 3))
+def test_naming_the_parts_changes_no_number(x: float, y: float, z: float) -> None:
+    # the same ops in the same order: data and grads equal bit for bit, only labels differ
+    values = {"x": x, "y": y, "z": z}
+    inline, inline_leaves = parse_expression("tanh(x*y - z)**2 + x").evaluate(values)
+    built = parse_expression("u = x*y; v = tanh(u - z); C = v**2 + x").build(values)
+    inline.backward()
+    built.out.backward()
+    assert built.out.data == inline.data
+    assert [leaf.grad for leaf in built.leaves.values()] == [
+        leaf.grad for leaf in inline_leaves.values()
+    ]
+
+
+PARTS_REFUSED = {
+    "import os; x": r"not allowed: import \(column 1: 'import os'\); a part is NAME = EXPR",
+    "x = __import__('os'); x": r"only .* can be called \(column 5",
+    "a = b = x; a": r"not allowed: one part, several names",
+    "a += 1": r"not allowed: augmented assignments",
+    "x.y = 1": r"not allowed: attribute access before =",
+    "a, b = x, y": r"not allowed: tuples before =",
+    "x; y": r"only the last part may be a bare expression; name the others, NAME = EXPR",
+    "a = 2*x; a = 3*x; a": r"a is named twice \(column 10: 'a = 3\*x'\)",
+    "a = a*2": r"a is used before the part that names it",
+    "y = a*2; a = x*2; y": r"a is used before the part that names it",
+    "exp = x*2; exp": r"exp is a function and cannot name a part",
+    "ｉｆ = x*2; ｉｆ": r"names a part 'if', a Python keyword",
+    "a = i*w; b = 2*w; a**2": r"b is named but no later part uses it \(column 10: 'b = 2\*w'\)",
+    "a = i*w; (A - y)**2": r"a is named but no .*; did you mean a where it says A\?",
+    "for i in x: y": r"not allowed: for \(column 1",
+    "def f(): pass": r"not allowed: def",
+    "# a comment": r"the expression is empty",
+}
+
+
+@pytest.mark.parametrize("text", PARTS_REFUSED)
+def test_parts_that_are_not_name_equals_expression_are_refused(text: str) -> None:
+    with pytest.raises(ExpressionError, match=PARTS_REFUSED[text]):
+        parse_expression(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "message"),
+    [
+        ("a = i; a*2", {"i": 1.0}, r"a = i only gives i a second name; .* e.g. a = 2\*i"),
+        ("C = x", {"x": 1.0}, r"C = x only gives x a second name"),
+        ("a = -2; a*x", {"x": 1.0}, r"a = -2 is a number, .* after the expression, a=-2"),
+        ("x = 1; x**2", {}, r"give a number as a value after the expression, x=1"),
+        ("a = i*w; a**2", {"i": 1, "w": 1, "a": 3}, r"a is both named .* and given a value"),
+    ],
+)
+def test_a_part_must_compute_something_of_its_own(
+    text: str, values: dict[str, float], message: str
+) -> None:
+    with pytest.raises(ExpressionError, match=message):
+        parse_expression(text).evaluate(values)
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "message"),
+    [
+        ("X**2", {"x": 1.0}, r"no value for X: did you mean x\? \(names are case-sensitive"),
+        ("X*x", {"x": 1.0}, r"no value for X: did you mean x\?"),
+        ("w1*x", {"w": 1.0, "x": 2.0}, r"no value for w1: did you mean w\? \(or give w1 a value"),
+        ("a = i*w; a*A", {"i": 1.0, "w": 1.0}, r"no value for A: did you mean a\?"),
+        ("x*y*Z", {"z": 1.0}, r"no value for x, y, Z: .* \(did you mean z for Z\?\)"),
+    ],
+)
+def test_a_name_without_a_value_gets_a_did_you_mean(
+    text: str, values: dict[str, float], message: str
+) -> None:
+    with pytest.raises(ExpressionError, match=message):
+        parse_expression(text).evaluate(values)
+
+
+def test_a_part_given_as_a_value_says_where_parts_go() -> None:
+    with pytest.raises(
+        ExpressionError, match=r"put it inside the expression, .*\"a = i\*w; \.\.\.\""
+    ):
+        parse_assignment("a = i*w")

@@ -18,6 +18,7 @@ from micrograd_like.losses import (
     softmax,
     sse,
 )
+from micrograd_like.steps import backward_steps
 from micrograd_like.tape import Tape
 
 Cost = Callable[[Sequence[Value]], Value]
@@ -250,3 +251,42 @@ def test_a_bare_value_instead_of_a_list_is_rejected() -> None:
 def test_empty_inputs_are_rejected() -> None:
     with pytest.raises(ValueError, match="softmax: logits is empty"):
         softmax([])
+
+
+# ---- a cost is named after its loss
+
+
+LABELLED: list[tuple[Callable[[list[Value]], Value], str]] = [
+    (lambda v: sse(v, [1.0, 0.0]), "sse"),
+    (lambda v: half_sse(v, [1.0, 0.0]), "half_sse"),
+    (lambda v: mse(v, [1.0, 0.0]), "mse"),
+    (lambda v: hinge(v, [1, -1]), "hinge"),
+    (lambda v: binary_cross_entropy(v, [1.0, 0.0]), "binary_cross_entropy"),
+    (lambda v: binary_cross_entropy(v, [1.0, 0.0], from_logits=True), "binary_cross_entropy"),
+    (lambda v: cross_entropy(v, 1), "cross_entropy"),
+    (lambda v: cross_entropy(v, [0.25, 0.75]), "cross_entropy"),
+    (lambda v: cross_entropy(v, [Value(0.0), Value(1.0)]), "cross_entropy"),
+    (lambda v: sse(v[:1], [1.0]), "sse"),  # one term: the total is that term's own node
+]
+
+
+@pytest.mark.parametrize(("cost", "name"), LABELLED, ids=[name for _, name in LABELLED])
+def test_every_loss_labels_its_cost_with_its_name_and_a_later_label_wins(
+    cost: Callable[[list[Value]], Value], name: str
+) -> None:
+    outputs = [Value(0.25, "a1"), Value(0.75, "a2")]
+    loss = cost(outputs)
+    assert loss.label == name
+    assert [each.label for each in outputs] == ["a1", "a2"]  # the inputs keep theirs
+    assert str(next(backward_steps(loss))).startswith(f"d{name}/d{name} = 1 (the root")
+    loss.label = "C"  # the learner's own name for the cost replaces it
+    assert str(next(backward_steps(loss))).startswith("dC/dC = 1 (the root")
+
+
+def test_an_unlabelled_mse_no_longer_reads_as_its_division() -> None:
+    # the text: `ddiv10/ddiv10 = 1`; by hand, d mse / d w = 2 (w*3 - 1) * 3 = 30 at w = 2
+    w = Value(2.0, "w")
+    lines = [str(step) for step in backward_steps(mse([w * 3], [1.0]), constants=False)]
+    assert lines[0].startswith("dmse/dmse = 1")
+    assert lines[-1] == "dmse/dw = 30.0 (a leaf: final)"
+    assert not any("div" in line or "const" in line for line in lines)

@@ -6,14 +6,17 @@ from __future__ import annotations
 import io
 import math
 import sys
+from collections.abc import Callable, Iterable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd_like.engine import Value
-from micrograd_like.steps import backward_steps, explain
-from micrograd_like.view import ASCII
+from micrograd_like.engine import Parameter, Value
+from micrograd_like.losses import mse
+from micrograd_like.nn import MLP
+from micrograd_like.steps import BackwardStep, backward_steps, explain
+from micrograd_like.view import ASCII, GraphView
 from tests.registry_ops import registry_ops
 
 
@@ -362,3 +365,214 @@ def test_explain_refuses_a_path_where_an_overflow_meets_a_zero() -> None:
         explain(root, x)
     with pytest.raises(ArithmeticError):  # the oracle: the backward pass refuses it too
         root.backward()
+
+
+# ---- less to read: constants=False and identity=False
+
+
+def texts(steps: Iterable[BackwardStep]) -> list[str]:
+    return [line for step in steps for line in step.text().splitlines()]
+
+
+def test_identity_false_writes_the_seeds_three_factors() -> None:
+    # the seeds' dC/dW = dC/da × da/dO × dO/dW = 2(a - y) × sigma'(O) × a_prev: the two 1s of
+    # a - y and of W a_prev + b go, and so the product's three factors are the seeds' own
+    net = one_neuron()
+    assert str(explain(net["C"], net["W"], identity=False)) == (
+        "dC/dW: 1 path from C to W\n"
+        "  path 1: dC/dW = ∂C/∂sub7 × ∂a/∂O × ∂mul4/∂W\n"
+        "                = 2 * sub7**(2 - 1) × sigmoid(O) * (1 - sigmoid(O)) × a_prev\n"
+        "                = 0.5717 × 0.1683 × 1.5\n"
+        "                = 0.1443 (2 factors of 1 left out)\n"
+        "dC/dW = 0.1443 (the one path)"
+    )
+    assert explain(net["C"], net["W"], identity=False).total == pytest.approx(DC_DW, rel=1e-12)
+
+
+def test_identity_false_steps_pass_the_gradient_through_without_times_one() -> None:
+    net = one_neuron()
+    assert texts(backward_steps(net["C"], identity=False))[:9] == [
+        "dC/dC = 1 (the root: the gradient of C itself)",
+        "dC/dsub7 += ∂C/∂sub7 = 0.5717",  # × dC/dC, which is 1, left out
+        "dC/da += dC/dsub7 = 0.5717",  # ∂(a - y)/∂a = 1 left out
+        "dC/dy += ∂sub7/∂y × dC/dsub7 = (-1.0) × 0.5717 = -0.5717",  # -1 is no identity
+        "dC/dO += ∂a/∂O × dC/da = 0.1683 × 0.5717 = 0.0962",
+        "dC/dmul4 += dC/dO = 0.0962",
+        "dC/db += dC/dO = 0.0962",
+        "dC/dW += ∂mul4/∂W × dC/dmul4 = 1.5 × 0.0962 = 0.1443",
+        "dC/da_prev += ∂mul4/∂a_prev × dC/dmul4 = 0.8 × 0.0962 = 0.077",
+    ]
+
+
+def test_a_factor_that_only_happens_to_be_one_stays() -> None:
+    # x = 1.0 makes ∂(w x)/∂w = 1.0, and n = 1 makes ∂mse/∂(sum) = 1/n = 1.0: part of the
+    # derivation, kept; only the + and the a of a - b, which are 1 for every number, go
+    w, x = Value(0.5, "w"), Value(1.0, "x")
+    cost = mse([w * x], [0.0])  # (w x - 0)^2 / 1: d cost / d w = 2 w x * x = 1.0 by hand
+    explanation = explain(cost, w, identity=False)
+    assert str(explanation).splitlines()[1:4] == [
+        "  path 1: dmse/dw = ∂mse/∂pow6 × ∂pow6/∂sub5 × ∂mul4/∂w",
+        "                  = (1 / const0) × 2 * sub5**(2 - 1) × x",
+        "                  = 1.0 × 1.0 × 1.0",
+    ]
+    assert explanation.total == 1.0
+
+
+def test_a_path_of_identities_only_says_so() -> None:
+    x = Value(2.0, "x")
+    y = x + 1.0
+    z = y + y
+    z.label = "z"
+    assert str(explain(z, x, identity=False)) == (
+        "dz/dx: 2 paths from z to x\n"
+        "  path 1: dz/dx = 1.0 (all 2 local derivatives on it are 1)\n"
+        "  path 2: dz/dx = 1.0 (all 2 local derivatives on it are 1)\n"
+        "dz/dx = 2.0 (the sum over the paths)"
+    )
+    assert str(explain(x + 1.0, x, identity=False)).splitlines()[1] == (
+        "  path 1: dadd2/dx = 1.0 (its one local derivative is 1)"
+    )
+
+
+def test_constants_false_leaves_out_the_targets_and_the_mean_s_n() -> None:
+    # the issue's noise: lines into the mean's divisor and the targets
+    w = Value(0.5, "w")
+    cost = mse([w * 3, w * 2], [1.0, 0.0])  # d/dw = (2 (3w - 1) 3 + 2 (2w) 2) / 2 = 3.5
+    full = texts(backward_steps(cost))
+    cost.zero_grad()
+    thin = texts(backward_steps(cost, constants=False))
+    assert sum("const" in line for line in full) == 10  # n, two targets, two factors 3 and 2
+    assert not any("const" in line for line in thin)
+    assert thin == [line for line in full if "/dconst" not in line]
+    assert thin[-1] == "dmse/dw = 3.5 (a leaf: final)"
+
+
+def test_constants_false_keeps_labelled_leaves_and_drops_numbers_made_of_numbers() -> None:
+    x, y = Value(2.0, "x"), Value(0.5, "y")  # y, a labelled target: an input, kept
+    offset = Value(2.0) * 3  # made of constants alone: a constant too
+    cost = (x - y) ** 2 + offset
+    cost.label = "C"
+    steps = list(backward_steps(cost, constants=False))
+    assert [step.name for step in steps] == ["C", "pow6", "sub5", "x", "y"]
+    assert [share.name for share in steps[0].shares] == ["pow6"]
+    assert x.grad == 2 * (2.0 - 0.5) and offset.grad == 1.0  # the whole pass ran all the same
+    root = Value(2.0) * 3  # a root made of constants: the root always steps
+    assert [step.node for step in backward_steps(root, constants=False)] == [root]
+
+
+def test_constants_false_writes_a_constant_in_a_formula_as_its_number() -> None:
+    w = Value(0.5, "w")
+    cost = mse([w * 3, w * 2], [1.0, 0.0])
+    lines = str(explain(cost, w, constants=False)).splitlines()
+    assert lines[2] == "                  = (1 / 2.0) × 1 × 2 * sub10**(2 - 1) × 1 × 3.0"
+    assert str(explain(cost, w)).splitlines()[2] == (
+        "                  = (1 / const0) × 1 × 2 * sub10**(2 - 1) × 1 × const8"
+    )
+
+
+def test_identity_false_takes_the_342_networks_chains_from_15_factors_to_6() -> None:
+    # the issue: explain() through the seeds' 3-4-2 network writes 15-factor chains full of × 1
+    model = MLP(3, [4, 2], activation="sigmoid", output_activation="sigmoid", seed=0)
+    out = model([Value(x, f"x{k}") for k, x in enumerate([0.5, -0.2, 0.1], 1)])
+    assert isinstance(out, list)
+    cost = mse(out, [1.0, 0.0])
+    weight = model.parameters()[0]
+    full, thin = explain(cost, weight), explain(cost, weight, constants=False, identity=False)
+    assert [len(path.factors) for path in full.paths] == [15, 15]
+    written = str(thin).splitlines()
+    assert [line.count("∂") // 2 for line in written if line.startswith("  path")] == [6, 6]
+    assert written[-1] == str(full).splitlines()[-1]
+    assert thin.total == full.total
+
+
+@pytest.mark.parametrize("switch", ["constants", "identity"])
+def test_the_switches_are_true_or_false(switch: str) -> None:
+    x = Value(1.0, "x")
+    with pytest.raises(TypeError, match=rf"backward_steps: {switch} must be True or False, got 0"):
+        backward_steps(x * 2, **{switch: 0})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=rf"explain: {switch} must be True or False, got 'no'"):
+        explain(x * 2, x, **{switch: "no"})  # type: ignore[arg-type]
+
+
+# random graphs with numbers lifted in (constants), labelled and unlabelled leaves
+CONSTANT_OPS: dict[str, Callable[[Value, float], Value]] = {
+    "+c": lambda a, c: a + c,
+    "c-": lambda a, c: c - a,
+    "*c": lambda a, c: a * c,
+    "/c": lambda a, c: a / c,
+}
+NUMBERS = (1.0, -1.0, 0.5, 2.0)
+
+graphs_with_constants = st.tuples(
+    st.lists(st.tuples(st.floats(-2, 2), st.booleans()), min_size=1, max_size=3),
+    st.lists(
+        st.tuples(
+            st.sampled_from(OP_NAMES + tuple(CONSTANT_OPS)),
+            st.integers(0, 50),
+            st.integers(0, 50),
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+)
+
+
+def build_with_constants(
+    leaves: list[tuple[float, bool]], program: list[Instruction]
+) -> tuple[list[Value], Value]:
+    nodes = [Value(x, f"x{i}" if labelled else "") for i, (x, labelled) in enumerate(leaves)]
+    for op, i, j in program:
+        a = nodes[i % len(nodes)]
+        if op in CONSTANT_OPS:
+            nodes.append(CONSTANT_OPS[op](a, NUMBERS[j % len(NUMBERS)]))
+        else:
+            nodes.append(apply(op, a, nodes[j % len(nodes)]))
+    return nodes, nodes[-1]
+
+
+def numbers(lines: list[str]) -> list[tuple[str, str]]:
+    """Each line's gradient and the number it ends on: (`dC/dx`, `0.5`)."""
+    return [(line.split(" ", 1)[0], line.rsplit(" = ", 1)[1].split(" (", 1)[0]) for line in lines]
+
+
+def is_constant(node: Value, root: Value) -> bool:
+    """The spec, written independently: unlabelled, not the root, and either a leaf that is not
+    a parameter or made from constants alone."""
+    if node is root or node.label:
+        return False
+    if not node.op:
+        return not isinstance(node, Parameter)
+    return all(is_constant(each, root) for each in node.inputs)
+
+
+@settings(max_examples=60, deadline=None)
+@given(graphs_with_constants)
+def test_leaving_out_constants_and_identities_changes_no_number(
+    graph: tuple[list[tuple[float, bool]], list[Instruction]],
+) -> None:
+    nodes, root = build_with_constants(*graph)
+    full_steps = list(backward_steps(root))
+    grads = [node.grad for node in nodes]
+    root.zero_grad()
+    thin_steps = list(backward_steps(root, constants=False, identity=False))
+    assert [node.grad for node in nodes] == grads  # the same pass, the same grads, bit for bit
+    view = GraphView(root)
+    hidden = {f"d{view.name(root)}/d{view.name(n)}" for n in view.order if is_constant(n, root)}
+    full = numbers(texts(full_steps))
+    assert numbers(texts(thin_steps)) == [pair for pair in full if pair[0] not in hidden]
+    for leaf in nodes[: len(graph[0])]:
+        whole = explain(root, leaf, max_paths=10_000)
+        thin = explain(root, leaf, max_paths=10_000, constants=False, identity=False)
+        assert thin.total == whole.total
+        assert path_products(thin.text()) == path_products(whole.text())
+        assert thin.text().splitlines()[-1] == whole.text().splitlines()[-1]
+
+
+def path_products(text: str) -> list[str]:
+    """The number each path of an explanation comes to, as printed."""
+    blocks: list[list[str]] = []
+    for line in text.splitlines()[1:-1]:
+        if line.startswith("  path "):
+            blocks.append([])
+        blocks[-1].append(line)
+    return [block[-1].rsplit(" = ", 1)[1].split(" (", 1)[0] for block in blocks]
