@@ -176,8 +176,20 @@ def softmax(logits: Sequence[Value | float]) -> list[Value]:
     return [e / total for e in exps]
 
 
-def cross_entropy(logits: Sequence[Value | float], target: int | Sequence[Value | float]) -> Value:
+def cross_entropy(
+    logits: Sequence[Value | float],
+    target: int | Sequence[Value | float],
+    *,
+    fused: bool = False,
+) -> Value:
     """-sum_k y_k log p_k with p = softmax(logits): the cost of a classifier's scores.
+
+    `fused=True` builds it in seed 004's form: one node per logit, the term -y_k log p_k,
+    whose local derivative is the whole chain rule through the softmax, p_k - y_k (every
+    logit moves every p, and the paths add up to that). So `explain(cost, z_k)` is one path
+    with the one factor the seed derives; the value and the gradients are the same numbers.
+    Its op, "softmax_cross_entropy", has no formula in a and out (p_k depends on every logit):
+    its gradient cannot be differentiated again, and a `Tape` cannot replay it.
 
     `target` is the index of the right class or a list of class probabilities (one-hot or
     soft) that sums to 1. Probabilities given as Values (leaves a `Tape` refills with each
@@ -192,11 +204,15 @@ def cross_entropy(logits: Sequence[Value | float], target: int | Sequence[Value 
     zs = _values(name, "logits", logits)
     m = max(z.data for z in zs)
     lse = _total([(z - m).exp() for z in zs]).log() + m
+    if not isinstance(fused, bool):
+        raise TypeError(f"{name}: fused must be True or False, got {fused!r}")
     if isinstance(target, Integral) and not isinstance(target, bool):  # NumPy ints too
         k = int(target)
         if not 0 <= k < len(zs):
             shown = k if k.bit_length() < 64 else "a huge int"
             raise ValueError(f"{name}: target class {shown} is outside 0..{len(zs) - 1}")
+        if fused:
+            return _named(_fused(zs, [float(j == k) for j in range(len(zs))], lse.data), name)
         return _named(lse - zs[k], name)
     if isinstance(target, (Real, str, bytes)) or not isinstance(target, Iterable):
         raise TypeError(
@@ -208,7 +224,21 @@ def cross_entropy(logits: Sequence[Value | float], target: int | Sequence[Value 
     _same_length(name, "logits", len(zs), "target", len(ys))
     if min(ys) < 0 or abs(math.fsum(ys) - 1.0) > 1e-9:
         raise ValueError(f"{name}: target must be probabilities >= 0 that sum to 1, got {ys!r}")
+    if fused:
+        return _named(_fused(zs, ys, lse.data), name)
     if any(isinstance(y, Value) for y in items):  # every term stays: see the docstring
         weights = [y if isinstance(y, Value) else v for y, v in zip(items, ys, strict=True)]
         return _named(_total([y * (lse - z) for z, y in zip(zs, weights, strict=True)]), name)
     return _named(_total([y * (lse - z) for z, y in zip(zs, ys, strict=True) if y != 0.0]), name)
+
+
+def _fused(zs: list[Value], ys: list[float], lse: float) -> Value:
+    """Cross-entropy as seed 004 writes its gradient: the term -y_k log p_k = y_k (lse - z_k)
+    of each logit, with p_k - y_k as its local derivative, summed."""
+    terms = [
+        Value.from_op(
+            "softmax_cross_entropy", y * (lse - z.data), [z], [math.exp(z.data - lse) - y]
+        )
+        for z, y in zip(zs, ys, strict=True)
+    ]
+    return _total(terms)

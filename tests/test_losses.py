@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from micrograd_like.losses import (
     softmax,
     sse,
 )
-from micrograd_like.steps import backward_steps
+from micrograd_like.steps import backward_steps, explain
 from micrograd_like.tape import Tape
 
 Cost = Callable[[Sequence[Value]], Value]
@@ -290,3 +291,26 @@ def test_an_unlabelled_mse_no_longer_reads_as_its_division() -> None:
     assert lines[0].startswith("dmse/dmse = 1")
     assert lines[-1] == "dmse/dw = 30.0 (a leaf: final)"
     assert not any("div" in line or "const" in line for line in lines)
+
+
+@pytest.mark.parametrize("target", [0, 2, [0.2, 0.5, 0.3]])
+def test_cross_entropy_fused_is_the_seeds_form_with_the_same_numbers(target: Any) -> None:
+    def run(fused: bool) -> tuple[Value, list[Value]]:
+        zs = [Value(z, f"z{k}") for k, z in enumerate((2.0, 1.0, 0.1))]
+        cost = cross_entropy(zs, target, fused=fused)
+        cost.backward()
+        return cost, zs
+
+    (fused, zs), (plain, plain_zs) = run(True), run(False)
+    assert fused.label == "cross_entropy" and fused.data == pytest.approx(plain.data, rel=1e-15)
+    p = [q.data for q in softmax([2.0, 1.0, 0.1])]
+    y = [float(k == target) for k in range(3)] if isinstance(target, int) else target
+    for k, z in enumerate(zs):
+        assert z.grad == pytest.approx(plain_zs[k].grad, rel=1e-12)
+        assert z.grad == pytest.approx(p[k] - y[k], rel=1e-12)  # seed 004: dC/dz_k = p_k - y_k
+        text = str(explain(fused, z, identity=False))
+        assert "1 path" in text and text.count("∂softmax_cross_entropy") == 1
+    with pytest.raises(ValueError, match="softmax_cross_entropy"):
+        Tape(fused)
+    with pytest.raises(TypeError, match="fused must be True or False"):
+        cross_entropy([1.0, 2.0], 0, fused=1)  # type: ignore[arg-type]
