@@ -12,6 +12,7 @@ from micrograd_like.stepping import BackwardConflict
 from micrograd_like.steps import backward_steps, explain
 from micrograd_like.tape import ReplayMismatch, Tape
 from micrograd_like.viz import draw_dot, save_graph
+from micrograd_like.worksheet import save_worksheet, worksheet_questions
 
 __all__ = [
     "MLP",
@@ -44,6 +45,8 @@ __all__ = [
     "optim",
     "save_backprop_html",
     "save_graph",
+    "save_worksheet",
     "weighted_sum",
+    "worksheet_questions",
 ]
 __version__ = "0.1.0"

@@ -341,7 +341,7 @@ class Explanation:
             pad = " " * len(f"  path {number}: {whole}")
             local = times.join(notation.local(f.node, f.input) for f in factors)
             lines.append(f"  path {number}: {whole} = {local}")
-            lines.append(f"{pad} = " + times.join(_bracket(f.formula) for f in factors))
+            lines.append(f"{pad} = " + times.join(bracketed(f.formula) for f in factors))
             lines.append(f"{pad} = " + times.join(format_factor(f.local) for f in factors))
             note = ""
             if left_out:
@@ -355,7 +355,7 @@ class Explanation:
         return self.text(notation_for())
 
 
-def _bracket(formula: str) -> str:
+def bracketed(formula: str) -> str:
     """Brackets around a formula that is not a product, so that a product of them reads right."""
     depth = 0
     for i, char in enumerate(formula):
@@ -368,7 +368,7 @@ def _bracket(formula: str) -> str:
 _SYMBOL = re.compile(r"\b(a|b|n|out)\b")
 
 
-def _local_formula(
+def local_formula(
     node: Value, position: int, view: GraphView, numbers: frozenset[Value] = frozenset()
 ) -> str:
     """∂node/∂input `position`, from the formula registered beside the op in the engine, with
@@ -521,7 +521,7 @@ def explain(
         edges = list(enumerate(zip(node.inputs, node.local_grads, strict=True)))
         for position, (each, local) in reversed(edges):
             if each in paths:
-                formula = _local_formula(node, position, view, numbers)
+                formula = local_formula(node, position, view, numbers)
                 factor = Factor(
                     view.name(node),
                     view.name(each),
