@@ -23,13 +23,14 @@ from demos import (
     seed_one_weight,
     seed_partial_derivatives,
     seed_softmax,
+    worksheet,
 )
 from demos.common import output_dir
 
 # The seeds' order: one neuron and its graph, the chain rule, one weight learning, partial
 # derivatives, the cost surface, deeper networks, why hidden layers, softmax; then watching
-# backprop step by step (one neuron, then whole networks), and micrograd's two-moons
-# classifier trained for real.
+# backprop step by step (one neuron, then whole networks), worksheets to print, and
+# micrograd's two-moons classifier trained for real.
 SECTIONS: list[Callable[[], None]] = [
     one_neuron_graph.main,
     seed_chain_rule.main,
@@ -42,6 +43,7 @@ SECTIONS: list[Callable[[], None]] = [
     seed_softmax.main,
     backprop_page.main,
     network_page.main,
+    worksheet.main,
     moons.main,
 ]
 
