@@ -54,9 +54,22 @@ network-picture: $(STAMP)
 
 .PHONY: notebook notebooks widget-picture
 
-# JupyterLab on the notebooks (root, as in a container, needs --allow-root)
+# JupyterLab on working copies of the notebooks in demos/output/notebooks/, which git ignores:
+# run, change and save them freely (JupyterLab autosaves), the committed notebooks are never
+# written. A copy is made where there is none; delete it to start again from the committed one.
+# demos/notebooks/jupyter/ adds its settings (no news pop-up) under the user's own; root, as in
+# a container, needs --allow-root.
 notebook: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=demos/notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+	@copies=demos/output/notebooks; mkdir -p $$copies; \
+	for committed in demos/notebooks/*.ipynb; do \
+	  copy=$$copies/$${committed##*/}; \
+	  if [ ! -e "$$copy" ]; then cp "$$committed" "$$copy"; \
+	  elif [ "$$committed" -nt "$$copy" ]; then \
+	    echo "$$copy is older than $$committed: delete it to get the new one"; fi; \
+	done; \
+	echo "JupyterLab on $$copies/, copies of demos/notebooks/ that git ignores"; \
+	JUPYTER_CONFIG_PATH="$(CURDIR)/demos/notebooks/jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	exec $(BIN)/jupyter lab --ServerApp.root_dir=$$copies $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # Run every notebook in a fresh kernel and write it back with its outputs
 notebooks: $(STAMP)
@@ -66,4 +79,6 @@ widget-picture: $(STAMP)
 	WIDGET_PICTURE=docs/widget_jupyterlab.png $(BIN)/python -m pytest tests/test_jupyterlab.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache demos/output
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	@# demos/output/ is remade by the demos; its notebooks/ holds your own copies: kept
+	@if [ -d demos/output ]; then find demos/output -mindepth 1 -maxdepth 1 ! -name notebooks -exec rm -rf {} +; fi

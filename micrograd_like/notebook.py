@@ -36,8 +36,9 @@ except ImportError:  # the `notebook` extra is missing: say how to get it, in th
 class BackpropWidget(anywidget.AnyWidget):
     """The backward pass of `root`, one node per step: the graph (current node and edges
     outlined, gradients written in as they arrive), the step's chain-rule lines, the table of
-    nodes and the key. Next / Previous / Start / End / Play, and the arrow keys, Home, End and
-    space while the pointer is over it.
+    nodes and the key. Next / Previous / Start / End / Play, and their keys: the arrows, Home,
+    End and space. The keys go to the widget under the pointer or, with the pointer over none,
+    to the one last clicked or stepped; never while typing in a cell (`page/widget.js`).
 
     `draw_options` are `backprop_data`'s (rankdir, number_format, max_nodes). The widget holds
     a snapshot taken when it is made; make a new one to show a changed graph.

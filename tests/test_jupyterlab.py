@@ -1,17 +1,26 @@
-"""The widget in a real JupyterLab: the server started from this venv on 127.0.0.1, notebook 2
-opened in headless Chromium, its cells run by JupyterLab, the widget's Next clicked until the
-chain-rule line of seed 002 shows, and the numbers read off the page. Skipped only where
-Chromium is absent and CI is not set (CI installs it).
+"""The widget in a real JupyterLab, started by `make notebook` as a learner starts it (its
+copies of the notebooks, its settings) in a git repository of its own: the Makefile, .gitignore
+and demos/notebooks/ with the notebooks' outputs cleared, committed. Driven in headless Chromium:
 
+- notebook 2's cells run by JupyterLab, the widget's Next clicked until the chain-rule line of
+  seed 002 shows, and the numbers read off the page;
+- only the keyboard, after Run All and after Shift+Enter: every press steps the widget under
+  the pointer, or with the pointer elsewhere the one last used, and the notebook stays still;
+  a key typed into a cell's editor stays in the editor;
+- a notebook run and saved: `git status` stays clean, and no news pop-up.
+
+Skipped only where Chromium is absent and CI is not set (CI installs it).
 `WIDGET_PICTURE=docs/widget_jupyterlab.png` (see `make widget-picture`) also keeps the
-screenshot taken at that step."""
+screenshot taken at seed 002's step."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,15 +34,27 @@ from pathlib import Path
 import nbformat
 import pytest
 from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.chromium import CHROMIUM, chromium
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "demos" / "notebooks" / "2_watch_backprop.ipynb"
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "demos" / "notebooks"
+NOTEBOOK = NOTEBOOKS / "2_watch_backprop.ipynb"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 SEED_002_LINE = "dC/dw += ∂a/∂w × dC/da = 1.5 × 1.4 = 2.1"
+# git reading only the repository's own files (no user's or system's ignore lists), and a name
+# to commit under
+GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"} | {
+    f"GIT_{who}_{what}": value
+    for who in ("AUTHOR", "COMMITTER")
+    for what, value in (("NAME", "test"), ("EMAIL", "test@invalid"))
+}
 
 
 @dataclass
@@ -41,6 +62,8 @@ class Lab:
     url: str
     token: str
     log: Path
+    repo: Path  # the git repository `make notebook` ran in
+    copies: Path  # the folder JupyterLab serves: the repository's demos/output/notebooks
 
 
 def free_port() -> int:
@@ -57,53 +80,95 @@ def answers(url: str) -> bool:
         return False
 
 
+def git(repo: Path, *arguments: str) -> str:
+    run = subprocess.run(
+        ["git", "-C", str(repo), *arguments],
+        env=dict(os.environ, **GIT_ENV),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return run.stdout
+
+
+def cleared(path: Path) -> nbformat.NotebookNode:
+    """The notebook at `path` with no outputs and no saved widget state: a widget in it can only
+    come from running its cells."""
+    notebook: nbformat.NotebookNode = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    notebook.metadata.pop("widgets", None)
+    return notebook
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
         pytest.skip("Chromium is not installed (.ci/run installs it; CI must not skip)")
     home = tmp_path_factory.mktemp("jupyterlab")
-    work = home / "notebooks"
-    work.mkdir()
-    # A copy with no outputs and no saved widget state: the widget can only come from running
-    # the cells, and JupyterLab's autosave never touches the committed file.
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    notebook.metadata.pop("widgets", None)
-    nbformat.write(notebook, work / NOTEBOOK.name)
+    repo = home / "repo"
+    # make's part of the project, committed: the Makefile, .gitignore, and demos/notebooks/
+    # (JupyterLab's settings) with notebooks 2 and 3 in it, their outputs cleared
+    repo.mkdir()
+    for name in ("Makefile", ".gitignore"):
+        shutil.copy(ROOT / name, repo / name)
+    ignored = shutil.ignore_patterns("*.ipynb", "__pycache__", ".ipynb_checkpoints")
+    shutil.copytree(NOTEBOOKS, repo / "demos" / "notebooks", ignore=ignored)
+    for path in sorted(NOTEBOOKS.glob("[23]_*.ipynb")):
+        nbformat.write(cleared(path), repo / "demos" / "notebooks" / path.name)
+    git(repo, "init", "--quiet")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "--message=the notebooks as committed")
+    # What a learner's own Jupyter config may set, kept out of their home: the address, the
+    # token, no browser; window.jupyterapp to run cells by command; no request to PyPI.
+    token, port = secrets.token_hex(16), free_port()
     config = home / "config"
-    (config / "labconfig").mkdir(parents=True)
-    (config / "labconfig" / "page_config.json").write_text(  # no news pop-up over the page
-        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+    config.mkdir()
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps(
+            {
+                "ServerApp": {
+                    "ip": "127.0.0.1",
+                    "port": port,
+                    "port_retries": 0,
+                    "open_browser": False,
+                },
+                "IdentityProvider": {"token": token},
+                "LabApp": {
+                    "expose_app_in_browser": True,
+                    "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
+                    "extension_manager": "readonly",
+                },
+            }
+        )
     )
     env = dict(
         os.environ,
         JUPYTER_CONFIG_DIR=str(config),  # none of the user's settings, workspaces or servers
+        JUPYTER_DATA_DIR=str(home / "data"),
         JUPYTER_RUNTIME_DIR=str(home / "runtime"),
         JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
         JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
     )
-    token, port = secrets.token_hex(16), free_port()
-    log = home / "server.log"
-    command = [
-        sys.executable,  # this venv's Python: its JupyterLab, kernel and package
-        "-m",
-        "jupyterlab",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={work}",
-        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: run the cells by command
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        "--LabApp.extension_manager=readonly",  # no extension search on PyPI
-        *(["--allow-root"] if os.geteuid() == 0 else []),  # CI's containers run as root
+    command = [  # the learner's command, on this Python's JupyterLab, kernel and package
+        "make",
+        "--no-print-directory",
+        "--old-file=.venv/.installed",  # installed already: the venv this test runs in
+        f"BIN={Path(sys.executable).parent}",
+        "notebook",
     ]
+    log = home / "server.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
-            command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            cwd=repo,
+            env=env,
+            stdin=subprocess.DEVNULL,  # no "Shutdown this Jupyter server?" prompt
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -112,9 +177,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             if server.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"JupyterLab did not start:\n{log.read_text(errors='replace')}")
             time.sleep(0.5)
-        yield Lab(url, token, log)
-    finally:  # the server, then anything it started (kernels) in its process group
-        server.send_signal(signal.SIGINT)  # JupyterLab's own shutdown: its kernels first
+        yield Lab(url, token, log, repo, repo / "demos" / "output" / "notebooks")
+    finally:  # make, JupyterLab and its kernels: the process group make leads
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
             server.wait(timeout=20)
         with contextlib.suppress(ProcessLookupError):
@@ -147,6 +213,31 @@ return placed;
 """
 
 
+# The notebook open (its kernel started and idle) and the last pointer position kept, to ask
+# what is under the pointer after the notebook may have scrolled under it.
+NOTEBOOK_READY = """
+const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+if (!(k && k.status === "idle" && w.content && w.content.widgets.length)) return false;
+if (!window.pointer) {
+  window.pointer = {x: -1, y: -1};
+  document.addEventListener("mousemove", (e) => { window.pointer = {x: e.clientX, y: e.clientY}; });
+}
+return true;
+"""
+
+
+def open_notebook(browser: WebDriver, lab: Lab, name: str, workspace: str = "") -> None:
+    """Notebook `name` of the served folder, in JupyterLab's `workspace` (its own tabs and
+    layout; the default one if empty)."""
+    place = f"workspaces/{workspace}/" if workspace else ""
+    browser.get(f"{lab.url}/lab/{place}tree/{name}?token={lab.token}")
+    WebDriverWait(browser, 120).until(
+        lambda driver: driver.execute_script(NOTEBOOK_READY),
+        message=f"the notebook or its kernel did not come up; server log: {lab.log}",
+    )
+
+
 def lines_text(driver: WebDriver) -> str:
     return str(driver.find_element(By.CSS_SELECTOR, ".backprop .lines").text)
 
@@ -163,16 +254,7 @@ def table_grad(driver: WebDriver, name: str) -> str:
 def test_the_widget_steps_to_seed_002s_chain_rule_line_in_jupyterlab(
     lab: Lab, browser: WebDriver, tmp_path: Path
 ) -> None:
-    browser.get(f"{lab.url}/lab/tree/{NOTEBOOK.name}?token={lab.token}")
-    WebDriverWait(browser, 120).until(  # the notebook open, its kernel started and idle
-        lambda driver: driver.execute_script(
-            "const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-            "const k = w && w.sessionContext && w.sessionContext.session"
-            "  && w.sessionContext.session.kernel;"
-            "return !!(k && k.status === 'idle' && w.content && w.content.widgets.length);"
-        ),
-        message=f"the notebook or its kernel did not come up; server log: {lab.log}",
-    )
+    open_notebook(browser, lab, NOTEBOOK.name)
     browser.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells');")
     try:
         next_button = WebDriverWait(browser, 120).until(
@@ -210,3 +292,273 @@ def test_the_widget_steps_to_seed_002s_chain_rule_line_in_jupyterlab(
             == "Step 4 of 6: i (a leaf)"
         )
     )
+
+
+# The widgets of the notebook on screen, each the root element its output gives the widget.
+WIDGETS = """
+const panel = window.jupyterapp.shell.currentWidget.node;
+return Array.from(panel.querySelectorAll(".jp-OutputArea-output .backprop"))
+  .filter((w) => !w.parentElement.closest(".backprop") && w.querySelector(".controls"));
+"""
+# The status line ("Forward pass: ..." or "Step k of n: ...") and the Play button of each stepper
+# a widget shows: one, or a network's and the neuron's own graph clicked in it.
+STEPPERS = """
+return Array.from(arguments[0].querySelectorAll(".controls"))
+  .filter((bar) => bar.getClientRects().length > 0)
+  .map((bar) => [bar.querySelector(".status").textContent, bar.querySelector(".play").textContent]);
+"""
+# Where the notebook is: its scroll position, and the widget under the pointer (-1 for none).
+WHERE = """
+const panel = window.jupyterapp.shell.currentWidget.node;
+const widgets = Array.from(panel.querySelectorAll(".jp-OutputArea-output .backprop"))
+  .filter((w) => !w.parentElement.closest(".backprop"));
+const under = document.elementFromPoint(window.pointer.x, window.pointer.y);
+return {
+  scroll: panel.querySelector(".jp-WindowedPanel-outer").scrollTop,
+  page: document.scrollingElement.scrollTop,
+  pointer: widgets.findIndex((w) => w.contains(under)),
+};
+"""
+
+
+def fresh_copy(lab: Lab, name: str) -> str:
+    """Notebook 2 with no outputs, as `name` in the served folder: a kernel of its own."""
+    nbformat.write(cleared(NOTEBOOK), lab.copies / name)
+    return name
+
+
+def widgets(browser: WebDriver, count: int) -> list[WebElement]:
+    """The notebook's widgets, once `count` of them are mounted."""
+
+    def mounted(driver: WebDriver) -> list[WebElement]:
+        shown: list[WebElement] = driver.execute_script(WIDGETS)
+        return shown if len(shown) == count else []  # [] is false: wait on
+
+    found: list[WebElement] = WebDriverWait(browser, 120).until(
+        mounted, message=f"not {count} widgets in the notebook"
+    )
+    return found
+
+
+def status(browser: WebDriver, widget: WebElement, stepper: int = 0) -> str:
+    return str(browser.execute_script(STEPPERS, widget)[stepper][0])
+
+
+def play_button(browser: WebDriver, widget: WebElement) -> str:
+    return str(browser.execute_script(STEPPERS, widget)[0][1])
+
+
+def point_at(browser: WebDriver, element: WebElement) -> None:
+    """The pointer moved to the middle of `element`, scrolled into view first if need be."""
+    browser.execute_script("arguments[0].scrollIntoView({block: 'nearest'});", element)
+    ActionChains(browser).move_to_element(element).perform()
+
+
+def where(browser: WebDriver) -> dict[str, int]:
+    """The notebook's scroll positions and the widget under the pointer, two frames after the
+    last press (time for anything the press set off to scroll)."""
+    browser.execute_async_script(
+        "const done = arguments[0];"
+        "requestAnimationFrame(() => requestAnimationFrame(() => done()));"
+    )
+    return dict(browser.execute_script(WHERE))
+
+
+def press(browser: WebDriver, *keys: str) -> None:
+    """Keys pressed as on a keyboard: to whatever holds the focus."""
+    ActionChains(browser).send_keys(*keys).perform()
+
+
+FORWARD = "Forward pass"
+
+
+def test_after_run_all_every_press_steps_the_widget_under_the_pointer(
+    lab: Lab, browser: WebDriver
+) -> None:
+    open_notebook(browser, lab, fresh_copy(lab, "keys_after_run_all.ipynb"), "run-all")
+    # as Run > Run All Cells leaves it: the last cell active, JupyterLab in command mode
+    browser.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells');")
+    one_weight, chain = widgets(browser, 2)
+    point_at(browser, one_weight.find_element(By.CSS_SELECTOR, ".note"))
+    still = where(browser)
+    assert still["pointer"] == 0
+    for step in (1, 2, 3):  # each press steps the widget under the pointer, and only it
+        press(browser, Keys.ARROW_RIGHT)
+        assert status(browser, one_weight).startswith(f"Step {step} of 6:")
+        assert status(browser, chain).startswith(FORWARD)
+        assert where(browser) == still  # the notebook did not move under the pointer
+    for key, shown in ((Keys.END, "Step 6 of 6:"), (Keys.ARROW_LEFT, "Step 5 of 6:")):
+        press(browser, key)
+        assert status(browser, one_weight).startswith(shown)
+    press(browser, Keys.HOME)
+    assert status(browser, one_weight).startswith(FORWARD)
+    assert where(browser) == still
+
+    point_at(browser, chain.find_element(By.CSS_SELECTOR, ".note"))  # the keys follow it
+    still = where(browser)
+    assert still["pointer"] == 1
+    for step in (1, 2):
+        press(browser, Keys.ARROW_RIGHT)
+        assert status(browser, chain).startswith(f"Step {step} of 19:")
+        assert status(browser, one_weight).startswith(FORWARD)
+        assert where(browser) == still
+
+    # The pointer over no widget: the keys go to the one last used, first by a key (the chain),
+    # then by a click (one_weight's text), as they went to the one under the pointer.
+    beside = chain.find_element(By.XPATH, "ancestor::div[contains(@class, 'jp-OutputArea-child')]")
+    point_at(browser, beside.find_element(By.CSS_SELECTOR, ".jp-OutputPrompt"))
+    assert where(browser)["pointer"] == -1
+    press(browser, Keys.ARROW_LEFT)
+    assert status(browser, chain).startswith("Step 1 of 19:")
+    one_weight.find_element(By.CSS_SELECTOR, ".note").click()
+    point_at(browser, beside.find_element(By.CSS_SELECTOR, ".jp-OutputPrompt"))
+    still = where(browser)
+    press(browser, Keys.ARROW_RIGHT)
+    assert status(browser, one_weight).startswith("Step 1 of 6:")
+    assert status(browser, chain).startswith("Step 1 of 19:")
+    assert where(browser) == still
+
+
+def test_after_shift_enter_every_press_steps_the_widget_under_the_pointer(
+    lab: Lab, browser: WebDriver
+) -> None:
+    open_notebook(browser, lab, fresh_copy(lab, "keys_after_shift_enter.ipynb"), "shift-enter")
+    cells = browser.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")
+    cells[1].find_element(By.CSS_SELECTOR, ".jp-InputPrompt").click()  # the cell, selected
+    ActionChains(browser).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(Keys.SHIFT).perform()
+    (one_weight,) = widgets(browser, 1)
+    point_at(browser, one_weight.find_element(By.CSS_SELECTOR, ".status"))
+    still = where(browser)
+    assert still["pointer"] == 0
+    for step in (1, 2, 3, 4):
+        press(browser, Keys.ARROW_RIGHT)
+        assert status(browser, one_weight).startswith(f"Step {step} of 6:")
+        assert where(browser) == still
+    press(browser, " ")  # space: Play, and again: Pause
+    assert play_button(browser, one_weight) == "Pause"
+    press(browser, " ")
+    assert play_button(browser, one_weight) == "Play"
+    assert where(browser) == still
+    # a button clicked has the focus: a key still does what it says, not the button's click
+    one_weight.find_element(By.CSS_SELECTOR, "button.prev").click()
+    assert status(browser, one_weight).startswith("Step 3 of 6:")
+    press(browser, " ")
+    assert (status(browser, one_weight)[:12], play_button(browser, one_weight)) == (
+        "Step 3 of 6:",
+        "Pause",
+    )
+    press(browser, " ", Keys.HOME)
+    assert play_button(browser, one_weight) == "Play"
+    assert status(browser, one_weight).startswith(FORWARD)
+
+
+# A network's widget (two hidden neurons, one output), between headings as in notebook 3.
+NETWORK_CELLS = [
+    nbformat.v4.new_markdown_cell("# A network"),
+    nbformat.v4.new_code_cell(
+        "from micrograd_like import MLP, Value\n"
+        "from micrograd_like.notebook import show_backprop\n"
+        "\n"
+        "model = MLP(2, [2, 1], activation='tanh', seed=0)\n"
+        "C = (model([Value(0.5, label='x1'), Value(-1.0, label='x2')]) - 1.0) ** 2\n"
+        "C.label = 'C'\n"
+        "show_backprop(C)"
+    ),
+    nbformat.v4.new_markdown_cell("The deltas travel back one neuron at a time."),
+    nbformat.v4.new_markdown_cell("## After the network"),
+    nbformat.v4.new_code_cell("print('after')"),
+]
+
+
+def test_in_a_networks_widget_the_keys_step_the_view_under_the_pointer(
+    lab: Lab, browser: WebDriver
+) -> None:
+    notebook = nbformat.v4.new_notebook(cells=NETWORK_CELLS, metadata=cleared(NOTEBOOK).metadata)
+    nbformat.write(notebook, lab.copies / "keys_network.ipynb")
+    open_notebook(browser, lab, "keys_network.ipynb", "network")
+    cells = browser.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")
+    cells[1].find_element(By.CSS_SELECTOR, ".jp-InputPrompt").click()
+    ActionChains(browser).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(Keys.SHIFT).perform()
+    (network,) = widgets(browser, 1)
+    point_at(browser, network.find_element(By.CSS_SELECTOR, ".pane-network > .note"))
+    still = where(browser)
+    for step in (1, 2):  # the network view, one neuron a step: the output's, then layer 1's
+        press(browser, Keys.ARROW_RIGHT)
+        assert status(browser, network).startswith(f"Step {step} of 3:")
+        assert where(browser) == still
+
+    # a neuron's own graph, clicked open under the network: the keys step it while the pointer
+    # is over it, and the network again once the pointer is back on the network
+    network.find_element(By.CSS_SELECTOR, ".pane-network g.unit.neuron").click()
+    point_at(browser, network.find_element(By.CSS_SELECTOR, ".neuron-graph > .note"))
+    still = where(browser)
+    press(browser, Keys.ARROW_RIGHT)
+    assert status(browser, network, 1).startswith("Step 1 of ")
+    assert status(browser, network, 0).startswith("Step 2 of 3:")
+    point_at(browser, network.find_element(By.CSS_SELECTOR, ".pane-network > .note"))
+    press(browser, Keys.ARROW_RIGHT)
+    assert status(browser, network, 0).startswith("Step 3 of 3:")
+    assert status(browser, network, 1).startswith("Step 1 of ")
+
+    # the other tab, the scalar graph of every node: the keys step the tab that shows
+    network.find_element(By.CSS_SELECTOR, ".tab-scalar").click()
+    point_at(browser, network.find_element(By.CSS_SELECTOR, ".pane-scalar > .note"))
+    press(browser, Keys.ARROW_RIGHT, Keys.END)
+    steps = re.match(r"Step (\d+) of (\d+): ", status(browser, network))
+    assert steps is not None and steps[1] == steps[2] != "3", status(browser, network)
+
+
+def test_keys_typed_into_a_cell_stay_in_the_cell_under_a_resting_pointer(
+    lab: Lab, browser: WebDriver
+) -> None:
+    open_notebook(browser, lab, fresh_copy(lab, "keys_typed.ipynb"), "typed")
+    browser.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells');")
+    one_weight, _ = widgets(browser, 2)
+    # the code cell under the widget, its first line edited at its end, and the pointer left
+    # resting on the widget above it
+    code = browser.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")[3]
+    source = "return jupyterapp.shell.currentWidget.content.widgets[3].model.sharedModel.source;"
+    first_line = str(browser.execute_script(source)).splitlines()[0]
+    browser.execute_script("arguments[0].scrollIntoView({block: 'end'});", code)
+    code.find_element(By.CSS_SELECTOR, ".cm-line").click()
+    press(browser, Keys.END)
+    ActionChains(browser).move_to_element(
+        one_weight.find_element(By.CSS_SELECTOR, ".legend")
+    ).perform()
+    assert where(browser)["pointer"] == 0
+    press(browser, " ", "#", Keys.ARROW_LEFT, Keys.ARROW_LEFT, " ", Keys.HOME, Keys.END)
+    assert str(browser.execute_script(source)).splitlines()[0] == first_line + "  #"
+    assert status(browser, one_weight).startswith(FORWARD)
+    assert play_button(browser, one_weight) == "Play"
+
+
+def test_a_notebook_run_and_saved_leaves_git_status_clean(lab: Lab, browser: WebDriver) -> None:
+    open_notebook(browser, lab, NOTEBOOK.name, "save")  # the copy `make notebook` made
+    browser.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells');")
+    widgets(browser, 2)
+    browser.execute_script("window.jupyterapp.commands.execute('docmanager:save');")  # Ctrl+S
+    WebDriverWait(browser, 30).until(
+        lambda driver: driver.execute_script(
+            "return !window.jupyterapp.shell.currentWidget.context.model.dirty;"
+        )
+    )
+    assert git(lab.repo, "status", "--porcelain", "--untracked-files=all") == ""
+    checkpoints = [
+        path for path in lab.repo.rglob(".ipynb_checkpoints") if lab.copies not in path.parents
+    ]
+    assert checkpoints == []  # not even ones git might be told to ignore
+    saved = nbformat.read(lab.copies / NOTEBOOK.name, as_version=4)  # it was saved, there
+    views = [output for cell in saved.cells for output in cell.get("outputs", [])]
+    assert sum(WIDGET_VIEW in output.get("data", {}) for output in views) == 2
+    # and no news pop-up over the notebook (JupyterLab asks whether to fetch news, at start)
+    toasts = browser.find_elements(By.CSS_SELECTOR, ".Toastify__toast")
+    assert [toast.text for toast in toasts] == []
+
+
+def test_make_notebook_asks_for_no_news(lab: Lab) -> None:
+    plugin = "@jupyterlab/apputils-extension:notification"
+    with urllib.request.urlopen(
+        f"{lab.url}/lab/api/settings/{plugin}?token={lab.token}", timeout=10
+    ) as response:
+        schema = json.load(response)["schema"]
+    assert schema["properties"]["fetchNews"]["default"] == "false"
