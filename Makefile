@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench moons digits microgpt graph-picture network-picture worksheet-picture clean
+.PHONY: demo test lint typecheck unit bench moons digits microgpt graph-picture network-picture worksheet-picture derivatives clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "micrograd_like needs Python 3.10 or newer; found " + sys.version.split()[0])'
@@ -42,6 +42,9 @@ digits: $(STAMP)
 
 microgpt: $(STAMP)
 	$(BIN)/python demos/microgpt.py
+
+derivatives: $(STAMP)
+	$(BIN)/python demos/derivatives.py
 
 worksheet-picture: $(STAMP)
 	$(BIN)/python demos/worksheet.py --pictures

@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from demos import (
     backprop_page,
+    derivatives,
     moons,
     network_page,
     one_neuron_graph,
@@ -29,8 +30,8 @@ from demos.common import output_dir
 
 # The seeds' order: one neuron and its graph, the chain rule, one weight learning, partial
 # derivatives, the cost surface, deeper networks, why hidden layers, softmax; then watching
-# backprop step by step (one neuron, then whole networks), worksheets to print, and
-# micrograd's two-moons classifier trained for real.
+# backprop step by step (one neuron, then whole networks), worksheets to print, derivatives of
+# derivatives, and micrograd's two-moons classifier trained for real.
 SECTIONS: list[Callable[[], None]] = [
     one_neuron_graph.main,
     seed_chain_rule.main,
@@ -44,6 +45,7 @@ SECTIONS: list[Callable[[], None]] = [
     backprop_page.main,
     network_page.main,
     worksheet.main,
+    derivatives.main,
     moons.main,
 ]
 

@@ -113,7 +113,9 @@ def local_derivatives(node: Value) -> list[Value | float]:
     if node.input2 is not None:
         names["b"] = node.input2
     if op.name == "**n":
-        names["n"] = float(node.op[2:])
+        names["n"] = n = float(node.op[2:])
+        if n == 0:  # a**0 is the constant 1, with 0 for derivative even at a = 0, as the op says
+            return [0.0]
     try:
         return [evaluate(formula, names, NODE_FUNCTIONS) for formula in op.local]
     except (ValueError, ArithmeticError) as error:

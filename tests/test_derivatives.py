@@ -260,3 +260,9 @@ def test_arguments_are_checked() -> None:
         jvp(x * x, [x], [1.0, 2.0])
     with pytest.raises(ValueError, match="hvp: 1 inputs but 0 numbers"):
         hvp(x * x, [x], [])
+
+
+def test_a_power_of_zero_has_derivative_zero_even_at_zero() -> None:
+    x = Value(0.0)
+    first = grad(x**1, x, create_graph=True)  # 1 * x**0: the constant 1, a graph through x**0
+    assert (first.data, grad(first, x).data) == (1.0, 0.0)

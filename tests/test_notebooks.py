@@ -14,7 +14,13 @@ import pytest
 from demos.notebooks.build import NOTEBOOKS, WIDGET_VIEW, execute, widget_views
 from micrograd_like.page import asset
 
-NAMES = ["1_the_graph", "2_watch_backprop", "3_train_a_network", "4_the_seeds_lessons"]
+NAMES = [
+    "1_the_graph",
+    "2_watch_backprop",
+    "3_train_a_network",
+    "4_the_seeds_lessons",
+    "7_derivatives_of_derivatives",
+]
 
 
 @pytest.fixture(scope="module")
