@@ -1,7 +1,14 @@
 """micrograd_like: a tiny scalar autograd engine that lets you watch backpropagation happen."""
 
-from micrograd_like import losses, nn, optim
-from micrograd_like.checks import AnomalyError, GradcheckError, detect_anomaly, gradcheck
+from micrograd_like import losses, misconceptions, nn, optim
+from micrograd_like.checks import (
+    AccumulationWarning,
+    AnomalyError,
+    GradcheckError,
+    detect_anomaly,
+    gradcheck,
+    warn_accumulate,
+)
 from micrograd_like.derivatives import grad, hessian, hvp, jvp
 from micrograd_like.engine import Parameter, Value
 from micrograd_like.faster import collector_paused, weighted_sum
@@ -16,6 +23,7 @@ from micrograd_like.worksheet import save_worksheet, worksheet_questions
 
 __all__ = [
     "MLP",
+    "AccumulationWarning",
     "AnomalyError",
     "BackwardConflict",
     "GradcheckError",
@@ -40,12 +48,14 @@ __all__ = [
     "is_grad_enabled",
     "jvp",
     "losses",
+    "misconceptions",
     "nn",
     "no_grad",
     "optim",
     "save_backprop_html",
     "save_graph",
     "save_worksheet",
+    "warn_accumulate",
     "weighted_sum",
     "worksheet_questions",
 ]

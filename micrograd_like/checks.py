@@ -3,6 +3,8 @@
 - `detect_anomaly()`: the first infinity in a forward op or a backward step raises an
   `AnomalyError` naming the op, its values and the line of your code that created the node.
 - `gradcheck(f, *inputs)`: the engine's gradients against central finite differences.
+- `warn_accumulate()`: a backward pass about to add into a weight's grad that still holds an
+  earlier pass's says so (`AccumulationWarning`), for learners.
 
 Watching it go right is in `steps.py` (`backward_steps`, `explain`).
 """
@@ -11,17 +13,21 @@ from __future__ import annotations
 
 import linecache
 import math
+import os
 import sys
 import threading
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from numbers import Real
 from pathlib import Path
+from typing import Any
 
 from micrograd_like import modes
-from micrograd_like.engine import Value
+from micrograd_like.engine import Parameter, Value
+from micrograd_like.floats import format_number
 from micrograd_like.interrupts import AtomicBlock
-from micrograd_like.view import printable
+from micrograd_like.view import GraphView, printable
 
 # ---- detect_anomaly: infinities and NaNs caught where they are made
 
@@ -288,3 +294,79 @@ def gradcheck(
     if raise_exception and not report.ok:
         raise GradcheckError(report)
     return report
+
+
+# ---- teaching: a leaf grad that a pass is about to add into
+
+
+class AccumulationWarning(UserWarning):
+    """Inside `warn_accumulate()`: a backward pass is about to add into a leaf's grad that still
+    holds a gradient from an earlier pass (a forgotten `zero_grad()`, a second `backward()`)."""
+
+
+def warn_accumulate(on: bool = True) -> modes.Block:
+    """Warn, once per backward pass, when the pass is about to add into a weight's grad that
+    is not 0: leaf grads accumulate, so a second `backward()` takes `w.grad` from 2.1 to 4.2,
+    and a training loop without `zero_grad()` steps along a sum of old gradients. The
+    `AccumulationWarning` names the weight and the grad it holds. The weights are the graph's
+    `Parameter`s if it has any, else its labelled leaves (as the seeds' w, a plain Value);
+    numbers in the expression are never named (nobody reads their grads).
+
+    Meant for learning, as `detect_anomaly()` is for debugging. Every backward pass checks:
+    `backward()`, a Tape's replay, `backward_steps()`. Per thread, nests (the innermost block
+    decides: `warn_accumulate(False)` silences a part of an outer one), works as a decorator,
+    and a Ctrl-C at any moment, entering or leaving, leaves the switch as it was outside the
+    block (see `AtomicBlock`). Outside every block a pass pays nothing for it: one look at
+    `active`, which it takes anyway. Inside, a pass looks at each leaf once, before its first
+    step, and the warning is raised before any grad changes (so with warnings made errors,
+    the pass stops with every grad as it was). Adding passes up on purpose (gradient
+    accumulation over examples) warns too: leave that loop outside the block.
+    """
+    if not isinstance(on, bool):
+        raise TypeError(f"warn_accumulate: on must be True or False, got {on!r}")
+    return modes.block(before_pass=_warn_if_accumulating if on else None)
+
+
+def _warn_if_accumulating(order: list[Any]) -> None:
+    """Before a pass inside `warn_accumulate()`: one `AccumulationWarning` if a weight of
+    `order` (a leaf; the root, last, aside: a pass sets its grad to 1) holds a grad that the
+    pass will add to: the graph's Parameters, or if it has none, its labelled leaves."""
+    leaves = [node for node in order[:-1] if node.input1 is None]
+    weights = [node for node in leaves if isinstance(node, Parameter)]
+    if not weights:  # the seeds' weights are plain Values: every labelled leaf may be one
+        weights = [node for node in leaves if node.label]
+    held = [node for node in weights if node.grad != 0.0]
+    if held:
+        message = _accumulating(order, held)
+        warnings.warn(message, AccumulationWarning, stacklevel=_users_level())
+
+
+def _accumulating(order: list[Value], held: Sequence[Value]) -> str:
+    """What the warning says: the weights that hold a grad, the largest first, by the names
+    the drawings and the steps give them. Other leaves add up too, but nobody reads their
+    grads: the numbers lifted into the graph (the 2 in 2 * x, a network's inputs) and, in a
+    graph of Parameters, the inputs and targets, which `zero_grad()` leaves alone."""
+    view = GraphView(order[-1])
+    held = sorted(held, key=lambda node: -abs(node.grad))
+    root, first = view.name(order[-1]), view.name(held[0])
+    grad = format_number(held[0].grad)
+    others = [f"{view.name(node)}.grad = {format_number(node.grad)}" for node in held[1:4]]
+    if len(held) > 4:
+        others.append(f"{len(held) - 4} more")
+    also = f" (so do {', '.join(others)})" if others else ""
+    return (
+        f"this backward pass from {root} adds into leaf grads that already hold a gradient: "
+        f"{first}.grad = {grad} before the pass{also}. Leaf grads accumulate, so {first}.grad "
+        f"will be {grad} + d{root}/d{first}, not d{root}/d{first}; if this pass's gradient "
+        "alone is what you want, set the grads to 0 first (zero_grad())"
+    )
+
+
+def _users_level() -> int:
+    """The `stacklevel` of the innermost frame outside this package: the line of your code
+    that started the pass (backward(), a replay, a step of backward_steps())."""
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 1  # level 1: the function that calls warnings.warn
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -4,6 +4,8 @@ stepping pass paused over the graph.
 - **Recording**: on, except inside `no_grad()`, where an op's result is a leaf (no inputs).
 - **Hooks**: `hooks(forward=..., backward=...)` calls a function on every node made in the block,
   and after each node's chain-rule step; `detect_anomaly()` is built on them.
+- **Before each pass**: a block may give a function that every backward pass (`backward()`, a
+  replay, a stepping pass) calls with its nodes before it starts (`checks.warn_accumulate`).
 - **A marking search**: one topological search at a time marks nodes; another keeps a set.
 - **Paused passes**: a stepping pass (`stepping.backward_pass`) paused half-way holds part-made
   gradients; another backward pass over one of its nodes tells it to stop (`interrupt_paused`).
@@ -14,7 +16,7 @@ stepping pass paused over the graph.
 Modes are per thread, as in PyTorch. While no thread is inside a block (`active == 0`, the usual
 case), making a node costs the engine one look at `active` and nothing else. This module knows
 no `Value`: it sits under the engine, which asks it; the nodes it is handed are only passed on
-to the hooks.
+to the hooks and the functions blocks give.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class _Modes(threading.local):
     forward_hooks: tuple[Hook, ...] = ()
     backward_hooks: tuple[Hook, ...] = ()
     in_hook = False  # a forward hook is running: the nodes it makes are not shown to hooks
+    before_pass: Callable[[list[Any]], None] | None = None  # called with a pass's order
     counted = False  # this thread is one of the `active` ones
 
     def __init__(self) -> None:
@@ -63,6 +66,9 @@ def _settle(state: dict[str, Any]) -> None:
         forward = () if block.get("quiet") else forward + block.get("forward", ())
     state["forward_hooks"] = forward
     state["backward_hooks"] = sum((block.get("backward", ()) for block in blocks), ())
+    # the innermost block that gives one decides (None: a block that silences an outer one's)
+    before = [block["before_pass"] for block in blocks if "before_pass" in block]
+    state["before_pass"] = before[-1] if before else None
 
 
 class Block(AtomicBlock):
@@ -142,12 +148,26 @@ def hooks(*, forward: Hook | None = None, backward: Hook | None = None) -> Block
 
 
 def start_backward(order: list[Any]) -> tuple[Hook, ...]:
-    """A backward pass begins over the nodes `order`: a stepping pass paused over one of them
-    is overtaken (it stops at its next step). Returns the backward hooks to call after each
-    node's step (none outside every hooks() block)."""
+    """A backward pass begins over the nodes `order` (a topological order, the root last): a
+    stepping pass paused over one of them is overtaken (it stops at its next step), and the
+    innermost block's `before_pass` function, if one gave any, is called with `order` (inside
+    `checks.warn_accumulate()`: a weight that already holds a grad is reported). Returns the
+    backward hooks to call after each node's step (none outside every hooks() block)."""
     if paused:
         interrupt_paused(order)
-    return backward_hooks()
+    if not active:  # no thread is inside any block: the one look a pass takes
+        return ()
+    here = _here
+    if here.before_pass is not None:
+        here.before_pass(order)
+    return here.backward_hooks
+
+
+def before_pass(order: list[Any]) -> None:
+    """What `start_backward` calls before a pass, for the passes that do not call it (a Tape's
+    replay, a stepping pass)."""
+    if active and _here.before_pass is not None:
+        _here.before_pass(order)
 
 
 def forward_hooks() -> tuple[Hook, ...]:

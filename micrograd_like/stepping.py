@@ -97,6 +97,8 @@ def backward_pass(root: Value) -> Iterator[Value]:
                     node.grad = 0.0
             root.grad = 1.0
             watching = modes.backward_hooks()
+            if not aside:  # a reader's pass, put back, adds to nothing for good
+                modes.before_pass(order)
         for node in reversed(order):
             with modes.one_pass:
                 if state.interrupted:  # another pass took over while this one was paused

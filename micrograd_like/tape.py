@@ -261,6 +261,7 @@ class Tape:
         if modes.backward_hooks():  # backward() shows them every node, in the same order
             root.backward()
             return
+        modes.before_pass(self.order)  # as backward() does: warn_accumulate()'s check
         # backward()'s chain rule, written per op as forward() is: forward() has set every
         # non-leaf grad to 0, and a sum passes its upstream gradient on unchanged (∂ = 1, 1)
         root.grad = 1.0

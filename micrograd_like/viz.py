@@ -85,7 +85,7 @@ class MissingGraphviz(ModuleNotFoundError):
     """The Python package `graphviz`, which builds drawings, is not installed in this Python."""
 
 
-def _graph_class() -> type[graphviz.Digraph]:
+def graph_class() -> type[graphviz.Digraph]:
     """`Graph`, made the first time a drawing is: the package `graphviz` is imported only
     then, so `import micrograd_like` (the engine, steps, the page) needs the standard library
     alone."""
@@ -371,7 +371,7 @@ def draw_view(
             )
         marked_edges.add((source, target))
 
-    graph = _graph_class()(
+    graph = graph_class()(
         format=options.format if options.format in RENDER_FORMATS else "svg",
         graph_attr={"rankdir": options.rankdir},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},

@@ -19,6 +19,7 @@ NAMES = [
     "2_watch_backprop",
     "3_train_a_network",
     "4_the_seeds_lessons",
+    "5_misconceptions",
     "7_derivatives_of_derivatives",
 ]
 
@@ -145,3 +146,26 @@ def test_the_seeds_lessons_show_their_numbers_and_pictures(executed: dict[str, A
         assert number in text
     assert len(outputs(notebook, "image/png")) == 4
     assert len(outputs(notebook, "image/svg+xml")) == 2
+
+
+def test_the_misconceptions_show_their_wrong_numbers_beside_the_right_ones(
+    executed: dict[str, Any],
+) -> None:
+    notebook = executed["5_misconceptions"]
+    text = printed(notebook)
+    for shown in (
+        "w     2.1       4.2       2.1          <- parts: 2.1 + 2.1",  # backward() twice
+        "AccumulationWarning: this backward pass from C adds into leaf grads that already hold "
+        "a gradient: w.grad = 2.1 before the pass",  # warn_accumulate()
+        "x     10.0      6.0     10.0         <- parts",  # = for +=, seed 003 at (1, 2)
+        "w     2.1       0.0             2.1          <- parts",  # creation order
+        "h     -0.1354   -0.1354              -0.1354      <- passed on -0.0758",  # breadth-first
+        "2     0.59    0.1482    0.59    0.1482  3.255   1.155    1.155",  # no zero_grad()
+        "the cost rose at 45 of 99 steps (lowest 0.0637 at step 21, 2.7741 at step 100)",
+        "RecursionError with",
+        "all 1,505 nodes in order; backward() fine",
+    ):
+        assert shown in text
+    pictures = outputs(notebook, "image/svg+xml")
+    assert len(pictures) == 4 and all("#dc2626" in svg for svg in pictures)  # red: they part
+    assert len(outputs(notebook, "image/png")) == 1  # the two runs' costs
