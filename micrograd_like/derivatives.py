@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import ast
 import functools
+import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, overload
 
 from micrograd_like.engine import Value, entry
-from micrograd_like.floats import as_float
-from micrograd_like.view import printable
+from micrograd_like.floats import as_float, format_factor, format_number
+from micrograd_like.view import UNICODE, GraphView, Notation, notation_for, printable
 
 # What a formula's function names mean on nodes: the engine's one-input ops, and sign(a) as
 # step(a) - step(-a), which keeps it made of ops (so a Tape can replay it).
@@ -213,6 +215,59 @@ def jvp(output: Value, inputs: Sequence[Value], tangents: Sequence[float]) -> fl
             moved += node.local2 * tangent.get(id(node.input2), 0.0)
         tangent[id(node)] = moved
     return tangent.get(id(output), 0.0)
+
+
+@dataclass(frozen=True)
+class ForwardStep:
+    """One node of forward mode for one input x: d node / d x, the sum over the node's inputs
+    of ∂node/∂input × d input / d x (each input's, found at its own step before)."""
+
+    node: Value
+    name: str
+    wrt: str  # the input's name, x
+    terms: tuple[tuple[str, float, float], ...]  # (input's name, ∂node/∂input, d input/dx)
+    tangent: float  # d node / d x
+
+    def text(self, notation: Notation = UNICODE) -> str:
+        """The step's chain-rule line (`str()` picks the notation stdout can print)."""
+        x, node, times = self.wrt, self.name, f" {notation.times} "
+        if not self.terms:
+            seed = "the input itself" if self.tangent == 1 else "it does not move with it"
+            return f"{notation.grad(node, x)} = {format_number(self.tangent)} ({seed})"
+        symbols = " + ".join(
+            f"{notation.local(node, a)}{times}{notation.grad(a, x)}" for a, _, _ in self.terms
+        )
+        numbers = " + ".join(
+            f"{format_factor(local)}{times}{format_factor(t)}" for _, local, t in self.terms
+        )
+        return f"{notation.grad(node, x)} = {symbols} = {numbers} = {format_number(self.tangent)}"
+
+    def __str__(self) -> str:
+        return self.text(notation_for())
+
+
+def forward_steps(output: Value, wrt: Value) -> list[ForwardStep]:
+    """Forward mode written out: d node / d `wrt` for every node `output` depends on, inputs
+    first, each the sum of ∂node/∂input × d input / d wrt with the local derivatives the
+    forward pass stored (the numbers of `jvp(output, [wrt], [1.0])`, node by node). The
+    backward pass multiplies the same local derivatives, from the root down."""
+    if not isinstance(wrt, Value) or not isinstance(output, Value):
+        raise TypeError("forward_steps: output and wrt must be Values")
+    view = GraphView(output)
+    tangent: dict[int, float] = {id(wrt): 1.0}
+    steps = []
+    for node in output.topological_order():
+        if node is wrt or node.input1 is None:
+            terms: tuple[tuple[str, float, float], ...] = ()
+            tangent.setdefault(id(node), 0.0)
+        else:
+            terms = tuple(
+                (view.name(a), local, tangent[id(a)])
+                for a, local in zip(node.inputs, node.local_grads, strict=True)
+            )
+            tangent[id(node)] = math.fsum(local * t for _, local, t in terms)
+        steps.append(ForwardStep(node, view.name(node), view.name(wrt), terms, tangent[id(node)]))
+    return steps
 
 
 def hessian(output: Value, inputs: Sequence[Value]) -> list[list[float]]:

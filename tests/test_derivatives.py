@@ -266,3 +266,27 @@ def test_a_power_of_zero_has_derivative_zero_even_at_zero() -> None:
     x = Value(0.0)
     first = grad(x**1, x, create_graph=True)  # 1 * x**0: the constant 1, a graph through x**0
     assert (first.data, grad(first, x).data) == (1.0, 0.0)
+
+
+def test_forward_steps_write_forward_mode_out_with_the_backward_passes_numbers() -> None:
+    from micrograd_like.derivatives import forward_steps
+
+    W, a_prev, b, y = Value(0.8, "W"), Value(1.5, "a_prev"), Value(0.1, "b"), Value(0.5, "y")
+    z = W * a_prev + b
+    z.label = "O"  # the seeds' O
+    a = z.sigmoid()
+    a.label = "a"
+    C = (a - y) ** 2
+    C.label = "C"
+    steps = forward_steps(C, W)
+    assert [step.node for step in steps] == C.topological_order()  # inputs first
+    assert steps[-1].tangent == jvp(C, [W], [1.0]) == pytest.approx(grad(C, W).data, rel=1e-15)
+    lines = [step.text() for step in steps]
+    assert "dW/dW = 1.0 (the input itself)" in lines
+    assert "dy/dW = 0.0 (it does not move with it)" in lines
+    # the one-neuron example's factors, from the leaves up: 1.5, then σ'(O) = 0.1683, then 0.5717
+    assert lines[-3] == "da/dW = ∂a/∂O × dO/dW = 0.1683 × 1.5 = 0.2524"
+    assert lines[-1] == "dC/dW = ∂C/∂sub7 × dsub7/dW = 0.5717 × 0.2524 = 0.1443"
+    assert [(node.data, node.grad) for node in C.topological_order()] == [
+        (node.data, 0.0) for node in C.topological_order()
+    ]  # nothing written into .grad
