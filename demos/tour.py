@@ -11,6 +11,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from demos import (
+    animation,
     backprop_page,
     derivatives,
     moons,
@@ -30,8 +31,8 @@ from demos.common import output_dir
 
 # The seeds' order: one neuron and its graph, the chain rule, one weight learning, partial
 # derivatives, the cost surface, deeper networks, why hidden layers, softmax; then watching
-# backprop step by step (one neuron, then whole networks), worksheets to print, derivatives of
-# derivatives, and micrograd's two-moons classifier trained for real.
+# backprop step by step (one neuron, whole networks, then as slides), worksheets to print,
+# derivatives of derivatives, and micrograd's two-moons classifier trained for real.
 SECTIONS: list[Callable[[], None]] = [
     one_neuron_graph.main,
     seed_chain_rule.main,
@@ -43,6 +44,7 @@ SECTIONS: list[Callable[[], None]] = [
     seed_hidden_layers.main,
     seed_softmax.main,
     backprop_page.main,
+    animation.main,
     network_page.main,
     worksheet.main,
     derivatives.main,

@@ -1,6 +1,7 @@
 """micrograd_like: a tiny scalar autograd engine that lets you watch backpropagation happen."""
 
 from micrograd_like import losses, misconceptions, nn, optim
+from micrograd_like.animation import animation_frames, save_backprop_animation
 from micrograd_like.checks import (
     AccumulationWarning,
     AnomalyError,
@@ -34,6 +35,7 @@ __all__ = [
     "ReplayMismatch",
     "Tape",
     "Value",
+    "animation_frames",
     "backprop_data",
     "backward_steps",
     "collector_paused",
@@ -52,6 +54,7 @@ __all__ = [
     "nn",
     "no_grad",
     "optim",
+    "save_backprop_animation",
     "save_backprop_html",
     "save_graph",
     "save_worksheet",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -545,3 +546,261 @@ def test_viz_is_the_one_module_that_runs_a_program() -> None:
         or 'which("dot")' in path.read_text(encoding="utf-8")
     )
     assert running == ["viz.py"]
+
+
+# ---- the slide layout, local derivatives, and drawings part-way through a pass
+
+SLIDE_WIDTH_PX = 1920
+
+
+def svg_width_px(svg: bytes) -> float:
+    """The picture's width as a browser shows it (Graphviz writes points: 4/3 px each)."""
+    found = re.search(rb'<svg width="([\d.]+)pt"', svg)
+    assert found is not None
+    return float(found[1]) * 4 / 3
+
+
+def svg_scale(svg: bytes) -> float:
+    found = re.search(rb'class="graph" transform="scale\(([\d.]+)', svg)
+    assert found is not None
+    return float(found[1])
+
+
+def seeds_342_network() -> Value:
+    from demos.network_page import seed_network
+
+    _, error = seed_network()
+    error.backward()
+    return error
+
+
+def softmax_cross_entropy() -> Value:
+    from demos.seed_softmax import LOGITS
+    from micrograd_like import losses
+
+    logits = [Value(z, label=f"z{k}") for k, z in enumerate(LOGITS)]
+    cost = losses.cross_entropy(logits, 0)
+    cost.backward()
+    return cost
+
+
+def one_neuron_chain() -> Value:
+    from demos.seed_one_neuron_layers import build
+
+    return build().cost
+
+
+@pytest.mark.parametrize("make", [seeds_342_network, softmax_cross_entropy, one_neuron_chain])
+def test_the_slide_layout_fits_1920_px_with_its_text_at_its_natural_size(
+    make: Callable[[], Value],
+) -> None:
+    root = make()
+    wide = render_bytes(draw_dot(root), "svg")
+    slide = render_bytes(draw_dot(root, layout="slide"), "svg")
+    assert svg_width_px(wide) > SLIDE_WIDTH_PX  # each is too wide for a slide as it was
+    assert svg_width_px(slide) <= SLIDE_WIDTH_PX
+    assert svg_scale(slide) == 1.0  # not shrunk to fit: the 11 pt text stays 14.7 px
+    assert 'font-size="11.00"' in slide.decode()
+    assert slide.count(b'class="node value') == wide.count(b'class="node value')  # every box
+
+
+def test_the_slide_layout_draws_a_network_top_to_bottom_and_a_chain_in_bands() -> None:
+    assert draw_dot(seeds_342_network(), layout="slide").graph_attr["rankdir"] == "TB"
+    chain = one_neuron_chain()
+    graph = draw_dot(chain, layout="slide")
+    assert graph.graph_attr["layout"] == "neato"  # pinned where the bands put each node
+    svg = render_bytes(graph, "svg")
+    root = ElementTree.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    tops = {}
+    for group in root.iter(f"{ns}g"):
+        ys = [float(y) for text in group.iter(f"{ns}text") for y in [text.get("y", "0")]]
+        if group.get("id") and ys:
+            tops[group.get("id")] = min(ys)
+    view = GraphView(chain)
+    (a0,) = [node for node in view.order if node.label == "a0"]  # the chain's input
+    first, last = view.id(a0), view.id(chain)
+    assert tops[last] - tops[first] > 36 * 4 / 3  # the cost is at least a band's gap lower
+    # every box, op and edge of the wide drawing is there, once
+    wide = render_bytes(draw_dot(chain), "svg")
+    for kind in (b'class="node', b'class="edge'):
+        assert svg.count(kind) == wide.count(kind)
+
+
+def test_a_chain_that_fits_is_not_wrapped() -> None:
+    graph = draw_dot(neuron(), layout="slide")
+    assert "layout" not in graph.graph_attr
+    assert "<TR><TD>w</TD></TR><TR><TD>data 0.8</TD></TR>" in graph.source  # cells stacked
+
+
+def test_show_local_writes_each_local_derivative_on_its_edge() -> None:
+    w, x = Value(0.8, label="w"), Value(1.5, label="x")
+    out = (w * x).tanh()
+    out.label = "out"
+    texts = svg_texts(render_bytes(draw_dot(out, show_local=True, number_format=".2f"), "svg"))
+    product = GraphView(out).name(out.inputs[0])
+    assert f"∂{product}/∂w = 1.50" in texts  # ∂(w x)/∂w is x
+    assert f"∂{product}/∂x = 0.80" in texts
+    tanh_slope = 1 - math.tanh(1.2) ** 2
+    assert f"∂out/∂{product} = {tanh_slope:.2f}" in texts
+    assert not any("∂" in text for text in svg_texts(render_bytes(draw_dot(out), "svg")))
+
+
+def shared_x() -> tuple[Value, Value, Value, Value]:
+    """out = x*y + x: x is used twice, so its gradient is partial until both uses have stepped."""
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    m = x * y
+    m.label = "m"
+    out = m + x
+    out.label = "out"
+    return out, m, x, y
+
+
+def box_cells(svg: bytes, node_id: str) -> list[ElementTree.Element]:
+    """The text elements inside the SVG group of one node."""
+    root = ElementTree.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    for group in root.iter(f"{ns}g"):
+        if group.get("id") == node_id:
+            return list(group.iter(f"{ns}text"))
+    raise AssertionError(f"no node {node_id}")
+
+
+def grad_cell(svg: bytes, node_id: str) -> ElementTree.Element | None:
+    found = [text for text in box_cells(svg, node_id) if (text.text or "").startswith("grad")]
+    return found[0] if found else None
+
+
+def test_a_drawing_part_way_through_a_pass_shows_only_the_gradients_reached() -> None:
+    from micrograd_like import backward_steps
+    from micrograd_like.viz import FINAL, PARTIAL
+
+    out, m, x, y = shared_x()
+    view = GraphView(out)
+    steps = []
+    for step in backward_steps(out):
+        steps.append(step)
+        if step.node is out:
+            break
+    before = [(node.data, node.grad) for node in view.order]
+    svg = render_bytes(draw_dot(out, steps=steps, legend=True), "svg")
+    assert [(node.data, node.grad) for node in view.order] == before  # drawing changes nothing
+    # after out's step: m and x have a share each; y has none yet (not "grad 0.0")
+    assert grad_cell(svg, view.id(y)) is None
+    x_grad, m_grad = grad_cell(svg, view.id(x)), grad_cell(svg, view.id(m))
+    assert x_grad is not None and m_grad is not None
+    assert x_grad.text == "grad 1.0" and x_grad.get("fill") == PARTIAL  # m has not stepped
+    assert x_grad.get("font-style") == "italic"
+    assert m_grad.get("fill") == FINAL and m_grad.get("font-weight") == "bold"
+    source = draw_dot(out, steps=steps).source
+    assert f'\t{view.id(out)}_op -> {view.id(out)} [class=output color="#dc2626"' in source
+    assert source.count('BORDER="3" COLOR="#dc2626"') == 1  # the one current box
+    # and after m's step too, x is final: both its users have passed their share back
+    more = list(backward_steps(out))[:2]
+    after = render_bytes(draw_dot(out, steps=more), "svg")
+    x_after = grad_cell(after, view.id(x))
+    assert x_after is not None and x_after.text == "grad 4.0" and x_after.get("fill") == FINAL
+
+
+def test_every_box_keeps_its_size_part_way_through_a_pass() -> None:
+    from micrograd_like import backward_steps
+
+    out, *_ = shared_x()
+    taken = list(backward_steps(out))
+    from micrograd_like.viz import DrawOptions, PassState, pass_state, plan
+
+    # with the widths an animation keeps, blank, partial, final and outlined boxes are all
+    # one size: the numbers are monospaced and padded, the outline's room always there
+    view = GraphView(out)
+    widths = {node: (12, 12) for node in view.order}
+    sizes = []
+    for k in range(len(taken) + 1):
+        state = pass_state(view, taken[:k])
+        kept = PassState(state.grads, state.final, state.current, widths=widths)
+        laid = pygraphviz.AGraph(string=plan(view, DrawOptions(state=kept)).graph().source)
+        laid.layout(prog="dot")
+        sizes.append({n.name: (n.attr["width"], n.attr["height"]) for n in laid.nodes()})
+    assert all(each == sizes[0] for each in sizes)
+    assert len(set(sizes[0].values())) > 1  # (boxes and ops do differ)
+
+
+def test_steps_must_be_this_graphs_backward_steps() -> None:
+    from micrograd_like import backward_steps
+
+    out, *_ = shared_x()
+    other = Value(1.0, label="other") * 2
+    with pytest.raises(TypeError, match=r"draw_dot: steps must hold the records backward_steps"):
+        draw_dot(out, steps=[1])  # type: ignore[list-item]
+    with pytest.raises(
+        ValueError, match=r"draw_dot: steps has a step of .*not in the graph of out"
+    ):
+        draw_dot(out, steps=list(backward_steps(other)))
+    with pytest.raises(TypeError, match="draw_dot: steps must be a list or a set"):
+        draw_dot(out, steps=Value(1.0))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"layout": "big"}, ValueError, "draw_dot: layout must be one of 'wide', 'slide'"),
+        ({"show_local": 1}, TypeError, "draw_dot: show_local must be True or False, got 1"),
+        ({"focus": 3}, TypeError, "draw_dot: focus must be a Value, got int"),
+    ],
+)
+def test_the_new_options_are_named_when_wrong(
+    options: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        draw_dot(neuron(), **options)
+
+
+def test_partial_and_final_are_the_pages_colours() -> None:
+    from micrograd_like.page import asset
+    from micrograd_like.viz import FINAL, PARTIAL
+
+    css = asset("page.css")
+    assert re.search(rf"\.backprop \.partial \{{[^}}]*color: {PARTIAL};", css)
+    assert re.search(rf"\.backprop \.final \{{[^}}]*color: {FINAL};", css)
+
+
+def test_render_many_lays_out_many_graphs_in_one_run_of_dot_in_any_format(
+    monkeypatch: pytest.MonkeyPatch, program_runs: list[list[str]]
+) -> None:
+    from micrograd_like.viz import render_many
+
+    need_dot()
+    hide_pygraphviz(monkeypatch)
+    for file_format in ("png", "pdf", "json", "svg"):
+        program_runs.clear()
+        pictures = render_many(drawings(), file_format)
+        assert len(program_runs) == 1 and len(pictures) == 3
+        magic = {"json": b"{", "svg": b"<?xml"}.get(file_format, MAGIC.get(file_format, b""))
+        assert all(picture.startswith(magic) for picture in pictures)
+        assert len(set(pictures)) == 3
+    with pytest.raises(
+        ValueError, match="render_many: format must be one of svg, png, pdf or json"
+    ):
+        render_many(drawings(), "gif")
+
+
+def test_render_many_without_dot_draws_pinned_graphs_with_their_engine(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from micrograd_like.viz import render_many
+
+    hide_dot(monkeypatch, tmp_path)
+    graph = draw_dot(one_neuron_chain(), layout="slide")  # pinned: laid out by neato
+    assert graph.graph_attr["layout"] == "neato"
+    (svg,) = render_many([graph], "svg")
+    assert svg_width_px(svg) <= SLIDE_WIDTH_PX and b"data 1.5" in svg
+
+
+def test_ffmpeg_missing_is_named_with_the_ways_to_get_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from micrograd_like.viz import FfmpegNotFound, find_ffmpeg
+
+    hide_dot(monkeypatch, tmp_path)  # an empty PATH: no ffmpeg there either
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)
+    with pytest.raises(FfmpegNotFound, match=r"apt install ffmpeg.*pip install imageio-ffmpeg"):
+        find_ffmpeg()
