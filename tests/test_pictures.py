@@ -15,13 +15,15 @@ SHOWN = re.findall(r"!\[[^\]]*\]\((docs/[^)]+)\)", (ROOT / "README.md").read_tex
 def width_px(path: Path) -> float:
     if path.suffix == ".png":
         return float(struct.unpack(">I", path.read_bytes()[16:20])[0])  # the IHDR width
+    if path.suffix == ".gif":
+        return float(struct.unpack("<H", path.read_bytes()[6:8])[0])  # the screen's width
     match = re.search(r'<svg width="([\d.]+)(pt|px)?"', path.read_text("utf-8"))
     assert match is not None, f"{path.name}: no width"
     return float(match.group(1)) * (4 / 3 if match.group(2) == "pt" else 1)
 
 
-def test_the_readme_shows_the_network_view_and_the_graph() -> None:
-    assert "docs/network_view.png" in SHOWN and "docs/graph.svg" in SHOWN
+def test_the_readme_shows_the_network_view_the_graph_and_the_animation() -> None:
+    assert {"docs/network_view.png", "docs/graph.svg", "docs/backprop_seed002.gif"} <= set(SHOWN)
 
 
 def test_every_picture_in_the_readme_is_readable_at_900_px() -> None:
