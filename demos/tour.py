@@ -17,6 +17,7 @@ from demos import (
     moons,
     network_page,
     one_neuron_graph,
+    quiz_page,
     seed_342_network,
     seed_chain_rule,
     seed_cost_surface,
@@ -31,7 +32,7 @@ from demos.common import output_dir
 
 # The seeds' order: one neuron and its graph, the chain rule, one weight learning, partial
 # derivatives, the cost surface, deeper networks, why hidden layers, softmax; then watching
-# backprop step by step (one neuron, whole networks, then as slides), worksheets to print,
+# backprop step by step (one neuron, whole networks, a quiz, then as slides), worksheets to print,
 # derivatives of derivatives, and micrograd's two-moons classifier trained for real.
 SECTIONS: list[Callable[[], None]] = [
     one_neuron_graph.main,
@@ -46,6 +47,7 @@ SECTIONS: list[Callable[[], None]] = [
     backprop_page.main,
     animation.main,
     network_page.main,
+    quiz_page.main,
     worksheet.main,
     derivatives.main,
     moons.main,

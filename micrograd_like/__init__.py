@@ -13,7 +13,9 @@ from micrograd_like.checks import (
 from micrograd_like.derivatives import grad, hessian, hvp, jvp
 from micrograd_like.engine import Parameter, Value
 from micrograd_like.faster import collector_paused, weighted_sum
+from micrograd_like.latex import to_latex
 from micrograd_like.modes import hooks, is_grad_enabled, no_grad
+from micrograd_like.network import network_deltas
 from micrograd_like.nn import MLP, Layer, Module, Neuron
 from micrograd_like.page import backprop_data, save_backprop_html
 from micrograd_like.stepping import BackwardConflict
@@ -51,6 +53,7 @@ __all__ = [
     "jvp",
     "losses",
     "misconceptions",
+    "network_deltas",
     "nn",
     "no_grad",
     "optim",
@@ -58,6 +61,7 @@ __all__ = [
     "save_backprop_html",
     "save_graph",
     "save_worksheet",
+    "to_latex",
     "warn_accumulate",
     "weighted_sum",
     "worksheet_questions",

@@ -18,10 +18,17 @@ them, the end of that chain is z, and the activation op reading z (relu, tanh, s
 linear neuron's a is its z. Labels only name things in the text, as everywhere else.
 Every number shown is the engine's: δ is z's grad, dC/da is a's grad, f'(z) is the local
 derivative the activation op stored in the forward pass.
+
+The page's quiz asks for these numbers before it shows them. Each line of a step that gives a
+gradient (dC/da of a hidden neuron, δ, dC/dw) carries its question (`Numbers.question`): the
+line with `?` for the number, the number as the page writes it and how close a prediction must
+come, and two hints, first which local derivative and which upstream gradient meet, then their
+numbers. The page's scalar view asks its own questions the same way (page.py).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -30,7 +37,7 @@ from typing import Any
 
 from micrograd_like import nn
 from micrograd_like.engine import OPS, Parameter, Value
-from micrograd_like.floats import format_factor, format_number
+from micrograd_like.stepping import backward_pass, put_back
 from micrograd_like.steps import explain
 from micrograd_like.view import GraphView
 from micrograd_like.viz import DrawOptions, draw_view, render_svgs
@@ -45,6 +52,99 @@ shows its one-line chain rule dC/dw = δ x and how to get explain() in Python.""
 LISTED_WEIGHTS = 4
 """A step lists its neuron's weight gradients one per line up to this many inputs, else as one
 vector line (a weight's own line is a click away)."""
+
+
+# ---- numbers as the page writes them, and the questions its quiz asks
+
+
+class Numbers:
+    """Numbers as the page writes them, in its tables, its network view and its quiz: the
+    drawing's format (`format_number`'s 4 decimals, or draw_dot's `number_format`), except that
+    a number that shows as zero shows without a minus sign (-5.551e-17 in '.4f' is 0.0000, not
+    -0.0000; -0.0 is 0.0)."""
+
+    def __init__(self, options: DrawOptions) -> None:
+        self.format = options.number_format
+        self._number = options.number
+
+    def __call__(self, x: float) -> str:
+        text = self._number(x)
+        if math.isfinite(x) and "-" in text and not _NONZERO.search(_mantissa(text)):
+            return self._number(0.0)  # the format's own zero, with its width and padding
+        return text
+
+    def factor(self, x: float) -> str:
+        """A number inside a product (`0.5 × (-2.0)`): negatives in brackets."""
+        text = self(x).strip()
+        return f"({text})" if text.startswith("-") else text
+
+    def within(self, x: float) -> float:
+        """How far a prediction of `x` may be from it and still be right "to the shown
+        precision": one unit in the last place the page writes (1e-4 for 0.1443, 1e-10 for
+        1.235e-07; for '.3e', 1e-4 for 1.443e-01), or a few units in the last place of the float
+        itself where that is coarser (a number of 1e20 is written to a handful of digits). An
+        infinite number must be typed as inf."""
+        if not math.isfinite(x):
+            return 0.0
+        if self.format is None:  # format_number: 4 decimals, or 4 digits for a small number
+            small = round(x, 4) == 0 and x != 0
+            unit = 10.0 ** (math.floor(math.log10(abs(x))) - 3) if small else 1e-4
+        else:
+            unit = _last_place(f"{x:{_alternate(self.format)}}")
+        return max(unit, 4 * math.ulp(x))
+
+    def question(self, name: str, rule: str, x: float, hints: tuple[str, str]) -> dict[str, Any]:
+        """What the quiz asks about the gradient `x`, named `name` (`dC/dW`, `δ of L2.N1`):
+        its line's `rule`, the line without its numbers (the quiz asks `rule = ?`), the `answer`
+        as the page writes it, the exact `value` (a string: JSON has no infinity) and `within`,
+        how close a prediction must come, and the two `hints`: which local derivative and
+        which upstream gradient meet, then their numbers. Neither hint holds the answer."""
+        value = repr(x) if math.isfinite(x) else ("inf" if x > 0 else "-inf")
+        return {
+            "name": name,
+            "rule": rule,
+            "answer": self(x).strip(),
+            "value": value,
+            "within": self.within(x),
+            "hints": list(hints),
+        }
+
+
+_NONZERO = re.compile(r"[1-9]")
+# the spec of a float format up to where `#` (the alternate form) goes:
+# [[fill]align][sign][z][#][0][width][grouping][.precision][type]
+_BEFORE_ALTERNATE = re.compile(r"(?P<head>(?:.?[<>=^])?[-+ ]?z?)#?(?P<tail>.*)", re.S)
+_DIGITS = re.compile(r"\d[\d,_]*(?:\.(?P<decimals>\d*))?(?:[eE](?P<exponent>[-+]?\d+))?")
+
+
+def _mantissa(text: str) -> str:
+    """The digits of a formatted number before its exponent (`-0.0000` of `-0.0000e+00`)."""
+    return re.split(r"[eE]", text, maxsplit=1)[0]
+
+
+def _alternate(number_format: str) -> str:
+    """`number_format` in its alternate form (`#`), which keeps the trailing zeros of 'g'
+    (`#.4g` writes 0.077 as 0.07700): the last digit written is then the precision asked."""
+    found = _BEFORE_ALTERNATE.fullmatch(number_format)
+    if found is None:  # not a spec viz accepts; it was checked before any work
+        return number_format
+    alternate = f"{found['head']}#{found['tail']}"
+    try:
+        f"{0.5:{alternate}}"
+    except ValueError:
+        return number_format
+    return alternate
+
+
+def _last_place(text: str) -> float:
+    """One unit in the last place of a formatted number: 1e-4 for 0.1443, 1e-4 for 1.443e-01,
+    1e-4 for 14.43%."""
+    found = _DIGITS.search(text)
+    if found is None:
+        return 0.0
+    decimals = len(found["decimals"] or "")
+    unit = 10.0 ** (int(found["exponent"] or 0) - decimals)
+    return unit / 100 if text.rstrip().endswith("%") else unit
 
 
 @dataclass(frozen=True)
@@ -248,7 +348,7 @@ def _slope_name(activation: str) -> str:
 _SYMBOL = re.compile(r"\b(a|out)\b")
 
 
-def _slope_why(neuron: Neuron) -> str:
+def _slope_why(neuron: Neuron, number: Numbers) -> str:
     """What f'(z) is, from the activation op's derivative in the registry of ops, written in
     z (the op's input) and a (its output): σ'(z) = σ(z) * (1 - σ(z)) = a * (1 - a)."""
     if neuron.activation == "linear":
@@ -264,81 +364,158 @@ def _slope_why(neuron: Neuron) -> str:
     in_a = local.replace(f"{op.name}(a)", "out")
     if in_a != local:  # the derivative in terms of the output: as the seeds write it
         return f"{text} = {written(in_a)}"
-    z, slope_value = format_number(neuron.z.data), format_number(slope(neuron))
-    return f"{text} = {slope_value} at z = {z}"
+    return f"{text} = {number(slope(neuron)).strip()} at z = {number(neuron.z.data).strip()}"
 
 
-def _step_text(network: Network, neuron: Neuron, view: GraphView) -> str:
-    """The seeds' formulas for one neuron's delta and its parameters' gradients, with numbers.
-    Read while the grads are those of the pass (δ is z.grad, dC/da is a.grad)."""
+Line = dict[str, Any]
+"""A line of a step as the page gets it: its `text` and, for a line that gives a gradient, the
+question the quiz asks before showing it (`ask`, see `Numbers.question`: with the line's rule,
+the line without its numbers); a line of a share that is not asked has its `rule` itself."""
+
+
+def _line(text: str, ask: dict[str, Any] | None = None) -> Line:
+    return {"text": text} if ask is None else {"text": text, "ask": ask}
+
+
+def _step_lines(network: Network, neuron: Neuron, view: GraphView, number: Numbers) -> list[Line]:
+    """The seeds' formulas for one neuron's delta and its parameters' gradients, with numbers,
+    line by line, each gradient's line with its question. Read while the grads are those of
+    the pass (δ is z.grad, dC/da is a.grad)."""
     i, f = neuron.layer, _slope_name(neuron.activation)
     last = len(network.layers)
     d = view.name(view.root)  # the cost's own name, in every gradient d{d}/d...
     lines = []
     fz = f"{f}(z)"
-    why = _slope_why(neuron)
+    why = _slope_why(neuron, number)
     # the numbers of δ = dC/da × f'(z), as factors and as the result
     da, fz_value, delta_text = (
-        format_factor(neuron.a.grad),
-        format_factor(slope(neuron)),
-        format_number(neuron.z.grad),
+        number.factor(neuron.a.grad),
+        number.factor(slope(neuron)),
+        number(neuron.z.grad).strip(),
+    )
+    name = neuron.name
+    delta_rule = f"δ = d{d}/da × {fz}"
+    delta_meet = (
+        f"the local derivative {fz} = ∂a/∂z (how {name}'s activation a moves with its weighted "
+        f"sum z) times the upstream gradient d{d}/da"
+    )
+    delta_numbers = (
+        f"Their numbers: d{d}/da = {number(neuron.a.grad).strip()} and {fz} = "
+        f"{number(slope(neuron)).strip()} ({why})."
     )
     if i == last:
-        lines.append(f"δ_{i} = d{d}/da_{i} ⊙ {f}(z_{i})   (the output layer: from the cost)")
-        lines.append(
-            f"{neuron.name}: δ = d{d}/da × {fz} = {da} × {fz_value} = {delta_text}   ({why})"
-        )
+        lines.append(_line(f"δ_{i} = d{d}/da_{i} ⊙ {f}(z_{i})   (the output layer: from the cost)"))
+        upstream = "which the cost passes back to the output"
     else:
         above = network.layers[i]  # layer i + 1
-        lines.append(f"δ_{i} = (W_{i + 1}^T δ_{i + 1}) ⊙ {f}(z_{i})   (from the layer above)")
+        lines.append(
+            _line(f"δ_{i} = (W_{i + 1}^T δ_{i + 1}) ⊙ {f}(z_{i})   (from the layer above)")
+        )
         k = neuron.index - 1
         terms = " + ".join(
-            f"{format_factor(n.weights[k].data)} × {format_factor(n.z.grad)}" for n in above
+            f"{number.factor(n.weights[k].data)} × {number.factor(n.z.grad)}" for n in above
         )
         # dC/da of a hidden neuron is the sum of the shares its users (the next layer's
         # products w_jk a_k) passed back: Σ_j ∂z_j/∂a × δ_j with ∂z_j/∂a = W[j,k]
-        lines.append(
-            f"{neuron.name}: d{d}/da = (W_{i + 1}^T δ_{i + 1})_{neuron.index} = "
-            f"Σ_j W_{i + 1}[j,{neuron.index}] δ_{i + 1}[j] = {terms} = "
-            f"{format_number(neuron.a.grad)}"
+        sum_rule = (
+            f"{name}: d{d}/da = (W_{i + 1}^T δ_{i + 1})_{neuron.index} = "
+            f"Σ_j W_{i + 1}[j,{neuron.index}] δ_{i + 1}[j]"
         )
-        lines.append(
-            f"{neuron.name}: δ = d{d}/da × {fz} = {da} × {fz_value} = {delta_text}   ({why})"
+        pairs = "; ".join(
+            f"W_{i + 1}[{j},{neuron.index}] = {number(n.weights[k].data).strip()} and "
+            f"δ_{i + 1}[{j}] = {number(n.z.grad).strip()}"
+            for j, n in enumerate(above, start=1)
         )
+        ask = number.question(
+            f"d{d}/da of {name}",
+            sum_rule,
+            neuron.a.grad,
+            (
+                f"For each neuron j of layer {i + 1}: the local derivative ∂z/∂a of its weighted "
+                f"sum z with respect to {name}'s activation a, which is its weight "
+                f"W_{i + 1}[j,{neuron.index}], times its upstream gradient δ_{i + 1}[j] = "
+                f"d{d}/dz; then add them up: d{d}/da = Σ_j W_{i + 1}[j,{neuron.index}] × "
+                f"δ_{i + 1}[j].",
+                f"Their numbers: {pairs}.",
+            ),
+        )
+        lines.append(_line(f"{sum_rule} = {terms} = {number(neuron.a.grad).strip()}", ask))
+        upstream = "just found, the sum above"
+    ask = number.question(
+        f"δ of {name}",
+        f"{name}: {delta_rule}",
+        neuron.z.grad,
+        (f"Which factors meet: {delta_meet}, {upstream}: {delta_rule}.", delta_numbers),
+    )
+    lines.append(_line(f"{name}: {delta_rule} = {da} × {fz_value} = {delta_text}   ({why})", ask))
     delta = neuron.z.grad
     below = {m.a: f"a({m.name})" for m in network.layers[i - 2]} if i > 1 else {}
     row = f"d{d}/dW_{i} = δ_{i} x_{i - 1}^T, row {neuron.index}"
-    pairs = list(zip(neuron.weights, neuron.inputs, strict=True))
-    if len(pairs) <= LISTED_WEIGHTS:  # one line per weight
-        lines.append(f"{row}:")
-        for weight, x in pairs:
+    pairs_wx = list(zip(neuron.weights, neuron.inputs, strict=True))
+
+    def weight_question(weight: Value, x: Value) -> dict[str, Any]:
+        w, x_name = view.name(weight), below.get(x, view.name(x))
+        return number.question(
+            f"d{d}/d{w}",
+            f"d{d}/d{w} = δ × {x_name}",
+            weight.grad,
+            (
+                f"Which factors meet: the local derivative ∂z/∂{w} = {x_name}, the input the "
+                f"weight multiplies, times the upstream gradient δ = d{d}/dz of {name}: "
+                f"d{d}/d{w} = ∂z/∂{w} × d{d}/dz.",
+                f"Their numbers: {x_name} = {number(x.data).strip()} and δ = "
+                f"{number(delta).strip()}.",
+            ),
+        )
+
+    if len(pairs_wx) <= LISTED_WEIGHTS:  # one line per weight
+        lines.append(_line(f"{row}:"))
+        for weight, x in pairs_wx:
             lines.append(
-                f"  d{d}/d{view.name(weight)} = δ × {below.get(x, view.name(x))} = "
-                f"{format_factor(delta)} × {format_factor(x.data)} = {format_number(weight.grad)}"
+                _line(
+                    f"  d{d}/d{view.name(weight)} = δ × {below.get(x, view.name(x))} = "
+                    f"{number.factor(delta)} × {number.factor(x.data)} = "
+                    f"{number(weight.grad).strip()}",
+                    weight_question(weight, x),
+                )
             )
-    else:  # a wide layer: the row as vectors, each weight's line a click away
-        (w_first, x_first), (w_last, x_last) = pairs[0], pairs[-1]
-        xs = ", ".join(format_number(x.data) for _, x in pairs)
-        grads = ", ".join(format_number(w.grad) for w, _ in pairs)
+    else:  # a wide layer: the row as vectors (the quiz asks its first weight's), each weight's
+        # line a click away
+        (w_first, x_first), (w_last, x_last) = pairs_wx[0], pairs_wx[-1]
+        xs = ", ".join(number(x.data).strip() for _, x in pairs_wx)
+        grads = ", ".join(number(w.grad).strip() for w, _ in pairs_wx)
         lines.append(
-            f"{row}: d{d}/d{view.name(w_first)} … d{d}/d{view.name(w_last)} = δ × "
-            f"[{below.get(x_first, view.name(x_first))} … "
-            f"{below.get(x_last, view.name(x_last))}] = {format_factor(delta)} × [{xs}] = [{grads}]"
+            _line(
+                f"{row}: d{d}/d{view.name(w_first)} … d{d}/d{view.name(w_last)} = δ × "
+                f"[{below.get(x_first, view.name(x_first))} … "
+                f"{below.get(x_last, view.name(x_last))}] = {number.factor(delta)} × [{xs}] = "
+                f"[{grads}]",
+                weight_question(w_first, x_first),
+            )
         )
     lines.append(
-        f"d{d}/db_{i} = δ_{i}: d{d}/d{view.name(neuron.bias)} = {format_number(neuron.bias.grad)}"
+        _line(
+            f"d{d}/db_{i} = δ_{i}: d{d}/d{view.name(neuron.bias)} = "
+            f"{number(neuron.bias.grad).strip()}"
+        )
     )
-    return "\n".join(lines)
+    return lines
 
 
 def network_data(view: GraphView, network: Network, options: DrawOptions) -> dict[str, Any]:
     """The network view's data, plain JSON: the input units, the layers of neurons (z, a, δ,
     dC/da, f'(z), their weights with value, gradient and `explain()` text), and the steps of
     the backward pass, one per neuron from the output layer back, each with its formulas and
-    numbers. Each neuron also carries the drawing of its own part of the graph (`svg`, the
-    scalar view of that neuron, drawn with `options`). Call it while the graph's grads are
-    those of one fresh backward pass of the root."""
+    numbers, line by line, and the quiz's question for each line that gives a gradient. Each
+    neuron also carries the drawing of its own part of the graph (`svg`, the scalar view of
+    that neuron, drawn with `options`). Numbers are written as `options` says (`Numbers`).
+    Call it while the graph's grads are those of one fresh backward pass of the root.
+
+    A weight's `explain` ends with its gradient; `explain_before` numbers the lines of it that
+    hold no number (the paths and the local derivatives' formulas), what the page shows of it
+    before the weight's neuron's step: a weight's gradient is never shown before its step."""
     root = view.root
+    number = Numbers(options)
     weights = sum(len(n.weights) for neurons in network.layers for n in neurons)
     explained = weights * len(view) <= EXPLAIN_BUDGET
     drawings = iter(
@@ -350,17 +527,34 @@ def network_data(view: GraphView, network: Network, options: DrawOptions) -> dic
             ]
         )
     )
+
+    def weight(w: Value, n: Neuron, x: Value) -> dict[str, Any]:
+        full, before = (
+            _explained(root, w, view)
+            if explained
+            else _briefly(root, w, n, x, view, weights, number)
+        )
+        return {
+            "id": view.id(w),
+            "name": view.name(w),
+            "data": w.data,
+            "value": number(w.data),
+            "grad": number(w.grad),
+            "explain": full,
+            "explain_before": before,
+        }
+
     layers = []
     for neurons in network.layers:
         layers.append(
             [
                 {
                     "name": n.name,
-                    "z": format_number(n.z.data),
-                    "a": format_number(n.a.data),
-                    "delta": format_number(n.z.grad),
-                    "dC_da": format_number(n.a.grad),
-                    "slope": format_number(slope(n)),
+                    "z": number(n.z.data),
+                    "a": number(n.a.data),
+                    "delta": number(n.z.grad),
+                    "dC_da": number(n.a.grad),
+                    "slope": number(slope(n)),
                     "activation": n.activation,
                     "z_id": view.id(n.z),
                     "a_id": view.id(n.a),
@@ -370,60 +564,110 @@ def network_data(view: GraphView, network: Network, options: DrawOptions) -> dic
                     "bias": {
                         "id": view.id(n.bias),
                         "name": view.name(n.bias),
-                        "data": format_number(n.bias.data),
-                        "grad": format_number(n.bias.grad),
+                        "data": number(n.bias.data),
+                        "grad": number(n.bias.grad),
                     },
-                    "weights": [
-                        {
-                            "id": view.id(w),
-                            "name": view.name(w),
-                            "data": w.data,
-                            "value": format_number(w.data),
-                            "grad": format_number(w.grad),
-                            "explain": _explained(root, w, view)
-                            if explained
-                            else _briefly(root, w, n, x, view, weights),
-                        }
-                        for w, x in zip(n.weights, n.inputs, strict=True)
-                    ],
+                    "weights": [weight(w, n, x) for w, x in zip(n.weights, n.inputs, strict=True)],
                 }
                 for n in neurons
             ]
         )
-    steps = [
-        {"layer": n.layer, "index": n.index, "text": _step_text(network, n, view)}
-        for neurons in reversed(network.layers)
-        for n in neurons
-    ]
+    steps = []
+    for neurons in reversed(network.layers):
+        for n in neurons:
+            lines = _step_lines(network, n, view, number)
+            steps.append(
+                {
+                    "layer": n.layer,
+                    "index": n.index,
+                    "text": "\n".join(line["text"] for line in lines),
+                    "lines": lines,
+                }
+            )
     return {
         "inputs": [
-            {"id": view.id(x), "name": view.name(x), "value": format_number(x.data)}
+            {"id": view.id(x), "name": view.name(x), "value": number(x.data)}
             for x in network.inputs
         ],
         "layers": layers,
         "steps": steps,
-        "cost": {"name": view.name(root), "value": format_number(root.data)},
+        "cost": {"name": view.name(root), "value": number(root.data)},
     }
 
 
 def _briefly(
-    root: Value, weight: Value, neuron: Neuron, x: Value, view: GraphView, weights: int
-) -> str:
+    root: Value,
+    weight: Value,
+    neuron: Neuron,
+    x: Value,
+    view: GraphView,
+    weights: int,
+    number: Numbers,
+) -> tuple[str, list[int]]:
     """A weight's chain rule through its neuron, for networks too large to explain every path
-    of every weight in the page."""
+    of every weight in the page, and the numbers of its lines without numbers (see
+    `_explained`): the rule, its numbers under it, and why there is no more."""
     cost, w = view.name(root), view.name(weight)
-    return (
-        f"d{cost}/d{w} = ∂z/∂{w} × d{cost}/dz = x × δ = "
-        f"{format_factor(x.data)} × {format_factor(neuron.z.grad)} = "
-        f"{format_number(weight.grad)}\n"
+    rule = f"d{cost}/d{w} = ∂z/∂{w} × d{cost}/dz = x × δ"
+    numbers = (
+        f"{' ' * len(f'd{cost}/d{w}')} = {number.factor(x.data)} × "
+        f"{number.factor(neuron.z.grad)} = {number(weight.grad).strip()}"
+    )
+    why = (
         f"(z is {neuron.name}'s weighted sum, δ its delta. Every path from {cost} to "
         f"{w} is written out by explain({cost}, {w}) in Python; the page "
         f"does not hold it for all {weights:,} weights of a network this size.)"
     )
+    return f"{rule}\n{numbers}\n{why}", [0, 2]
 
 
-def _explained(root: Value, weight: Value, view: GraphView) -> str:
+def _explained(root: Value, weight: Value, view: GraphView) -> tuple[str, list[int]]:
+    """explain(root, weight) as text, and the numbers (from 0) of its lines that hold no
+    number, which the page shows before the weight's neuron's step: the first, and for each
+    path the local derivatives' names and formulas, not their numbers, the path's product or
+    the total. Each path with factors is written in four lines (names, formulas, numbers,
+    product), as `Explanation.text` writes them with every factor (identity=True); a text of
+    any other shape keeps its first line alone, which says what it explains."""
     try:
-        return explain(root, weight, view=view).text()
-    except ValueError as error:  # too many paths to list
-        return str(error)
+        explanation = explain(root, weight, view=view)
+    except ValueError as error:  # too many paths to list: the message holds no gradient
+        message = str(error)
+        return message, list(range(message.count("\n") + 1))
+    text, paths = explanation.text(), explanation.paths
+    if any(not path.factors for path in paths) or text.count("\n") != 1 + 4 * len(paths):
+        return text, [0]
+    return text, [0, *(line for k in range(len(paths)) for line in (1 + 4 * k, 2 + 4 * k))]
+
+
+def network_deltas(cost: Value, *, model: nn.Module | None = None) -> list[list[float]]:
+    """δ = dC/dz for every neuron of the network `nn` built in the graph of `cost`, as a table:
+    one row per layer, the first hidden layer first, each neuron in order, so that
+    `network_deltas(C)[i - 1][j - 1]` is the δ of layer i's neuron j, the number the network
+    view shows at its step. They are the weighted sums' gradients of one fresh backward pass
+    (every leaf grad started at 0), run aside: every grad of the graph is left exactly as it
+    was. The network is found as the page finds it (`find_network`: from where `nn` put each
+    parameter, or from `model`'s layers); a graph that is not one network evaluated once is a
+    ValueError saying so."""
+    if not isinstance(cost, Value):
+        raise TypeError(
+            f"network_deltas: cost must be a Value, got {type(cost).__name__}: {cost!r}"
+        )
+    if model is not None and not isinstance(model, (nn.MLP, nn.Layer, nn.Neuron)):
+        raise TypeError(
+            f"network_deltas: model must be an nn MLP, Layer or Neuron, got "
+            f"{type(model).__name__}: {model!r}"
+        )
+    view = GraphView(cost)
+    network = find_network(view, model)
+    if network is None:
+        raise ValueError(
+            f"network_deltas: the graph of {view.name(cost)} is not one network built by nn "
+            "and evaluated once (no parameters made by nn, a weight used twice as on a batch, "
+            "or a hidden activation used outside the next layer), so it has no deltas per layer"
+        )
+    with put_back(view.order):
+        for leaf in view.leaves():
+            leaf.grad = 0.0
+        for _ in backward_pass(cost):
+            pass
+        return [[n.z.grad for n in layer] for layer in network.layers]

@@ -6,7 +6,8 @@ page.html, two stylesheets, and ES modules that import from each other what they
 (no cycle, and none wires itself into another when it is loaded):
 
     page.js        the scalar view, mountScalar, and what the network view shares with it
-                   (stepControls, make); it imports nothing
+                   (stepControls, make, and the quiz: Quiz, quizBar, quizView); it imports
+                   nothing
     network.js     the network view of a network `nn` built, in two tabs with the scalar view
     backprop.js    mountBackprop(el, data, options): the one entry point, picking the view
     standalone.js  this page's entry: mountBackprop on the page's element and JSON data block
@@ -39,11 +40,16 @@ from typing import Any
 
 from micrograd_like._io import atomic_write_text, check_writable
 from micrograd_like.engine import Value
-from micrograd_like.floats import format_number
-from micrograd_like.network import NETWORK_MAX_NODES, find_network, network_data
+from micrograd_like.network import (
+    NETWORK_MAX_NODES,
+    Line,
+    Numbers,
+    find_network,
+    network_data,
+)
 from micrograd_like.stepping import put_back
-from micrograd_like.steps import backward_steps
-from micrograd_like.view import GraphView, count_nodes
+from micrograd_like.steps import BackwardStep, backward_steps, local_formula
+from micrograd_like.view import UNICODE, GraphView, count_nodes
 from micrograd_like.viz import (
     OP_FILL,
     ROLE_FILLS,
@@ -187,11 +193,15 @@ def backprop_data(
     rankdir: str = "LR",
     number_format: str | None = None,
     max_nodes: int = 500,
+    quiz: bool = False,
 ) -> dict[str, Any]:
     """Everything the stepper shows, as a plain JSON-able dict: the drawing (`svg`, the forward
     pass: values only), the `nodes` (id, name, op, role, data), the `steps` of one backward
-    pass (the node, its gradient, each input's share and the chain-rule text), the `legend` and
-    a `note` saying where the gradients come from.
+    pass (the node, its gradient, each input's share and the chain-rule text, also line by
+    line with the quiz's question for each share), the `legend`, a `note` saying where the
+    gradients come from, and `quiz`: whether the page opens with its quiz on (see
+    `save_backprop_html`). Numbers are written as the drawing writes them (`number_format`),
+    a zero never with a minus sign.
 
     The gradients are those of one fresh backward pass, leaf grads started at 0, whatever the
     graph held before. It reads the graph and leaves it as it was: every node's grad is put
@@ -200,7 +210,14 @@ def backprop_data(
     options (`rankdir`, `number_format`, `max_nodes`) are draw_dot's, and are all checked
     before any work.
     """
-    return _collect(root, _options("backprop_data", rankdir, number_format, max_nodes))
+    options = _options("backprop_data", rankdir, number_format, max_nodes)
+    return _collect(root, options, _switch("backprop_data", quiz))
+
+
+def _switch(caller: str, quiz: object) -> bool:
+    if not isinstance(quiz, bool):
+        raise TypeError(f"{caller}: quiz must be True or False, got {quiz!r}")
+    return quiz
 
 
 def _options(caller: str, rankdir: str, number_format: str | None, max_nodes: int) -> DrawOptions:
@@ -215,7 +232,7 @@ def _options(caller: str, rankdir: str, number_format: str | None, max_nodes: in
     )
 
 
-def _collect(root: Value, options: DrawOptions) -> dict[str, Any]:
+def _collect(root: Value, options: DrawOptions, quiz: bool) -> dict[str, Any]:
     try:
         check_size(root, options)
         too_large = None
@@ -227,6 +244,7 @@ def _collect(root: Value, options: DrawOptions) -> dict[str, Any]:
     network = find_network(view)
     if too_large is not None and network is None:
         raise too_large
+    number = Numbers(options)
     svg = None if too_large else render_bytes(draw_view(view, options), "svg").decode("utf-8")
     # the page's own pass, put back exactly afterwards: invisible to the program, and to a
     # backward_steps() pass paused over this graph, which goes on as if nothing had run
@@ -238,16 +256,17 @@ def _collect(root: Value, options: DrawOptions) -> dict[str, Any]:
                 "node": view.id(step.node),
                 "name": step.name,
                 "op": step.node.op,
-                "upstream": format_number(step.upstream),
+                "upstream": number(step.upstream),
                 "shares": [
                     {
                         "input": view.id(share.input),
                         "edge": f"{view.id(step.node)}_in{position}",
-                        "grad": format_number(share.this_pass),
+                        "grad": number(share.this_pass),
                     }
                     for position, share in enumerate(step.shares)
                 ],
                 "text": step.text(),
+                "lines": _step_lines(step, view, number),
             }
             for step in backward_steps(root, view=view)
         ]
@@ -260,7 +279,7 @@ def _collect(root: Value, options: DrawOptions) -> dict[str, Any]:
             "labelled": bool(node.label),
             "op": node.op,
             "role": view.role(node),
-            "data": format_number(node.data),
+            "data": number(node.data),
         }
         for node in view.order
     ]
@@ -279,6 +298,7 @@ def _collect(root: Value, options: DrawOptions) -> dict[str, Any]:
     )
     return {
         "root": root_name,
+        "quiz": quiz,
         "svg": None if svg is None else svg[svg.index("<svg") :],
         "too_large": None if too_large is None else str(too_large),
         "network": network_view,
@@ -289,6 +309,46 @@ def _collect(root: Value, options: DrawOptions) -> dict[str, Any]:
     }
 
 
+def _step_lines(step: BackwardStep, view: GraphView, number: Numbers) -> list[Line]:
+    """The chain-rule lines of one backward step (`step.text()`, line by line), each share's
+    line with the question the quiz asks before showing it (`ask`, with the line's rule: the
+    line without its numbers, which the network view also shows while the number is not due):
+    the share this input receives, local derivative × upstream gradient. The shares of
+    constants (numbers lifted into the graph, which no one changes) are shown with their step,
+    not asked: their line has its `rule` alone. With every factor written (identity=True, as
+    the page's steps are), `text()` writes one line per share, after at most one line about
+    the node itself (the root's dC/dC = 1, a leaf's final gradient)."""
+    lines = step.text().split("\n")
+    head = len(lines) - len(step.shares)
+    if head not in (0, 1):
+        raise AssertionError(f"{step.name}'s step has {len(lines)} lines for its shares")
+    found: list[Line] = [{"text": line} for line in lines[:head]]
+    root, node, times = step.root_name, step.name, UNICODE.times
+    upstream = UNICODE.grad(root, node)
+    for position, (share, line) in enumerate(zip(step.shares, lines[head:], strict=True)):
+        target, local = UNICODE.grad(root, share.name), UNICODE.local(node, share.name)
+        rule = f"{target} += {local} {times} {upstream}"  # the line without its numbers
+        if view.role(share.input) == "constant":
+            found.append({"text": line, "rule": rule})
+            continue
+        formula = local_formula(step.node, position, view)
+        ask = number.question(
+            target,
+            rule,
+            share.contribution,
+            (
+                f"Which factors meet: the local derivative {local}"
+                + ("" if formula == "?" else f" = {formula}")
+                + f", computed by {node}'s op in the forward pass, times the upstream gradient "
+                f"{upstream}, found before.",
+                f"Their numbers: {local} = {number(share.local).strip()} and {upstream} = "
+                f"{number(step.upstream).strip()}.",
+            ),
+        )
+        found.append({"text": line, "ask": ask})
+    return found
+
+
 def save_backprop_html(
     root: Value,
     path: str | os.PathLike[str],
@@ -297,6 +357,7 @@ def save_backprop_html(
     rankdir: str = "LR",
     number_format: str | None = None,
     max_nodes: int = 500,
+    quiz: bool = False,
 ) -> Path:
     """Write a page that replays the backward pass of `root` and return its path.
 
@@ -311,17 +372,28 @@ def save_backprop_html(
     seeds' delta formulas; the scalar graph is a second tab, drawn while it has at most
     `max_nodes` nodes and otherwise replaced by the advice to raise the limit.
 
+    `quiz=True` opens the page with its quiz on (a switch at its top turns it on or off): before
+    each step's gradients are shown (a share dC/dx += ∂node/∂x × dC/dnode in the scalar view;
+    dC/da, δ and dC/dw in the network view), the learner types a prediction, checked against
+    the engine's number to the precision the page writes it. A wrong one gets a hint, first
+    which local derivative and which upstream gradient meet, then their numbers; never the
+    answer unless asked: Esc reveals it. Enter checks, ? gives the next hint, and a running
+    score counts the answers right and revealed. The page cannot step past an open question,
+    and nothing on it (tables, the graph, lines, a clicked neuron or weight) shows a gradient
+    before its step; the numbers are in the page's data block, which a browser does not show.
+
     The gradients are those of one fresh backward pass (see `backprop_data`); every grad of the
     graph is left exactly as it was. Every argument is checked before any work: `title` a
-    string, the drawing options as `draw_dot`'s, `path` as the writer checks it
-    (`_io.check_writable`: a new or writable regular file in an existing, writable folder). The
-    file is written atomically.
+    string, `quiz` True or False, the drawing options as `draw_dot`'s, `path` as the writer
+    checks it (`_io.check_writable`: a new or writable regular file in an existing, writable
+    folder). The file is written atomically.
     """
     if not isinstance(title, str):
         raise TypeError(
             f"save_backprop_html: title must be a str, got {type(title).__name__}: {title!r}"
         )
     options = _options("save_backprop_html", rankdir, number_format, max_nodes)
+    quiz = _switch("save_backprop_html", quiz)
     try:
         target = check_writable(path, caller="save_backprop_html")
     except IsADirectoryError as error:  # the writer's refusal, and the name it would take
@@ -330,9 +402,9 @@ def save_backprop_html(
         )
         advice.errno = error.errno
         raise advice from None
-    data = _collect(root, options)
+    data = _collect(root, options, quiz)
     # "<" written as a JSON escape, so no "</script>" in a label can end the data block early
-    payload = json.dumps(data).replace("<", "\\u003c")
+    payload = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
     page = Template(asset("page.html")).substitute(
         title=html.escape(title), style=style(), script=script("standalone.js"), data=payload
     )

@@ -252,15 +252,27 @@ def _steps(
 # ---- explain: the chain rule for one leaf, path by path
 
 
+Symbol = str | int | float
+"""What a symbol of an op's formula stands for in a graph: a node's name (str), or a number:
+a constant's value, or the exponent n of a number power (an int where the op's name has one)."""
+
+
 @dataclass(frozen=True)
 class Factor:
-    """One local derivative on a path: ∂node/∂input, symbolically and as a number."""
+    """One local derivative on a path: ∂node/∂input, symbolically and as a number.
+
+    `formula` is the text form (`local_formula`); `template` and `symbols` are the same maths
+    before the names go in, for readers that typeset it (`latex.to_latex`): the registry's
+    formula in a, b, out and n (None for an op registered without formulas) and what each of
+    those symbols stands for here: a node's name, or a number."""
 
     node: str
     input: str
     formula: str
     local: float
     identity: bool = False  # `local` is 1 whatever the numbers: the op passes the gradient on
+    template: str | None = None
+    symbols: tuple[tuple[str, Symbol], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -368,6 +380,32 @@ def bracketed(formula: str) -> str:
 _SYMBOL = re.compile(r"\b(a|b|n|out)\b")
 
 
+def _maths(
+    node: Value, position: int, view: GraphView, numbers: frozenset[Value]
+) -> tuple[str | None, dict[str, Symbol]]:
+    """∂node/∂input `position` before the names go in: the formula the registry of ops gives
+    for it, in a, b, out and n (None for an op made with Value.from_op without formulas), and
+    what a, b and out stand for at `node` (the inputs' and its own names; an input in
+    `numbers`, a constant, as its number) and, for a number power `**n`, n its exponent."""
+    known = entry(node.op)
+    local = known.local
+    template = None
+    if local is not None and position < len(local) and isinstance(local[position], str):
+        template = local[position]
+
+    def written(each: Value) -> Symbol:
+        return each.data if each in numbers else view.name(each)
+
+    inputs = node.inputs
+    symbols = {"a": written(inputs[0]), "out": written(node)}
+    if len(inputs) == 2:
+        symbols["b"] = written(inputs[1])
+    if known.name == "**n":  # the number power x ** 2: its op is "**2"
+        exponent = node.op[2:]
+        symbols["n"] = int(exponent) if exponent.lstrip("-").isdigit() else float(exponent)
+    return template, symbols
+
+
 def local_formula(
     node: Value, position: int, view: GraphView, numbers: frozenset[Value] = frozenset()
 ) -> str:
@@ -376,23 +414,22 @@ def local_formula(
     constant, as its number), and for a number power `**n` the exponent put in for n. Any other
     name (a `b` in a one-input op's formula) is printed as written, and the whole as `printable`
     writes it: a formula is text a user gave."""
-    op = node.op
-    known = entry(op)
-    local = known.local
-    if local is None or position >= len(local) or not isinstance(local[position], str):
+    return _written(node.op, *_maths(node, position, view, numbers))
+
+
+def _written(op: str, template: str | None, symbols: dict[str, Symbol]) -> str:
+    """`local_formula`'s text, from `_maths`."""
+    if template is None:
         return "?"  # an op made with Value.from_op without formulas: its number is still exact
 
-    def written(each: Value) -> str:
-        return format_factor(each.data) if each in numbers else view.name(each)
+    def put(match: re.Match[str]) -> str:
+        symbol = match[1]
+        if symbol == "n" and "n" in symbols:
+            return op[2:]  # as the op's name writes it: 2, not 2.0
+        each = symbols.get(symbol, symbol)
+        return each if isinstance(each, str) else format_factor(each)
 
-    inputs = node.inputs
-    symbols = {"a": written(inputs[0]), "out": written(node)}
-    if len(inputs) == 2:
-        symbols["b"] = written(inputs[1])
-    if known.name == "**n":  # the number power x ** 2: its op is "**2"
-        symbols["n"] = op[2:]
-    named = _SYMBOL.sub(lambda match: symbols.get(match[1], match[1]), local[position])
-    return printable(named)
+    return printable(_SYMBOL.sub(put, template))
 
 
 _EXACT = 10**15  # counts in messages are exact below this, then a power of ten
@@ -521,13 +558,15 @@ def explain(
         edges = list(enumerate(zip(node.inputs, node.local_grads, strict=True)))
         for position, (each, local) in reversed(edges):
             if each in paths:
-                formula = local_formula(node, position, view, numbers)
+                template, symbols = _maths(node, position, view, numbers)
                 factor = Factor(
                     view.name(node),
                     view.name(each),
-                    formula,
+                    _written(node.op, template, symbols),
                     local,
                     _passes_through(node.op, position, local),
+                    template,
+                    tuple(symbols.items()),
                 )
                 product = local if link is None else link.product * local
                 if product != product:  # inf x 0: the derivative along this path is undefined

@@ -410,11 +410,14 @@ def test_past_the_explain_budget_a_weight_shows_its_chain_rule_through_its_neuro
     cost.backward()
     weight = model.layers[0].neurons[0].w[0]
     delta = first["delta"]
-    assert first["weights"][0]["explain"].startswith(
-        f"dE/dL1.N1.w1 = ∂z/∂L1.N1.w1 × dE/dz = x × δ = 1.0 × {delta} = "
-        f"{format_number(weight.grad)}"
+    text = first["weights"][0]["explain"]
+    assert text.startswith(
+        f"dE/dL1.N1.w1 = ∂z/∂L1.N1.w1 × dE/dz = x × δ\n"
+        f"             = 1.0 × {delta} = {format_number(weight.grad)}\n"
     )
-    assert "explain(E, L1.N1.w1)" in first["weights"][0]["explain"]
+    assert "explain(E, L1.N1.w1)" in text
+    before = [text.split("\n")[k] for k in first["weights"][0]["explain_before"]]
+    assert before == [text.split("\n")[0], text.split("\n")[2]]  # no number before its step
 
 
 def test_search_and_focus_show_only_the_paths_to_one_node(

@@ -468,9 +468,10 @@ def test_the_colours_follow_the_key_at_every_step(
 def test_a_neurons_own_graph_colours_its_nodes_by_every_user_in_the_network(
     browser: WebDriver, tmp_path: Path
 ) -> None:
-    """A neuron's own graph steps through its nodes' steps only, but its gradients are the whole
-    pass's: an input shared with the other output neuron is final only once that neuron has also
-    passed its share back, and then shows the whole sum."""
+    """A neuron's own graph steps through its own nodes' steps only, but its gradients are the
+    whole pass's: an input shared with the other output neuron is final only once that neuron
+    has also passed its share back, and then shows the whole sum. (Opened with the network view
+    at its end, where every gradient has come: see test_quiz.py for the steps before.)"""
     _, cost = seed_network()
     view = GraphView(cost)
     network = find_network(view)
@@ -478,9 +479,10 @@ def test_a_neurons_own_graph_colours_its_nodes_by_every_user_in_the_network(
     neuron = network.layers[1][0]  # L2.N1: its inputs a(L1.N1), ... also feed L2.N2
     own = {*neuron.nodes(), *neuron.inputs}
     order = list(reversed(view.order))
-    numbers = [k + 1 for k, node in enumerate(order) if node in own]  # in the whole pass
+    numbers = [k + 1 for k, node in enumerate(order) if node in neuron.nodes()]  # in the pass
     final_grads = full_pass(cost)
     browser.get(save_backprop_html(cost, tmp_path / "network.html").as_uri())
+    find(browser, ".pane-network button.last").click()
     find(browser, '.pane-network g.unit[data-neuron="L2.N1"]').click()
     scope = "#backprop .neuron-graph"
     for stepped in [0, *numbers]:

@@ -281,33 +281,57 @@ def test_the_scripts_run_unbundled_as_separate_modules(
     assert errors(browser) == []
 
 
-def test_the_widget_module_renders_where_anywidget_loads_it(
-    browser: WebDriver, served: tuple[Path, str]
-) -> None:
+# the widget's module loaded as anywidget loads it, from a blob URL, and rendered on a model
+# whose `data` is the JSON the Python side syncs; None, or the error
+RENDER_WIDGET = """
+const [esm, data, done] = arguments;
+const url = URL.createObjectURL(new Blob([esm], {type: "text/javascript"}));
+import(url).then((module) => {
+  const el = document.createElement("div");
+  document.body.appendChild(el);
+  module.default.render({model: {get: (key) => key === "data" ? data : null}, el: el});
+  done(null);
+}, (error) => done(String(error)));
+"""
+
+
+def render_widget(browser: WebDriver, served: tuple[Path, str], data: dict[str, Any]) -> None:
     folder, url = served
     (folder / "notebook.html").write_text("<!DOCTYPE html><body></body>", encoding="utf-8")
     browser.get(f"{url}/notebook.html")
     errors(browser)
-    data = json.dumps(backprop_data(one_neuron()))
-    failure = browser.execute_async_script(
-        """
-        const [esm, data, done] = arguments;
-        const url = URL.createObjectURL(new Blob([esm], {type: "text/javascript"}));
-        import(url).then((module) => {
-          const el = document.createElement("div");
-          document.body.appendChild(el);
-          module.default.render({model: {get: (key) => key === "data" ? data : null}, el: el});
-          done(null);
-        }, (error) => done(String(error)));
-        """,
-        script("widget.js"),
-        data,
-    )
+    failure = browser.execute_async_script(RENDER_WIDGET, script("widget.js"), json.dumps(data))
     assert failure is None
+
+
+def test_the_widget_module_renders_where_anywidget_loads_it(
+    browser: WebDriver, served: tuple[Path, str]
+) -> None:
+    render_widget(browser, served, backprop_data(one_neuron()))
     next_button = browser.find_element(By.CSS_SELECTOR, ".backprop button.next")
     next_button.click()
     status = browser.find_element(By.CSS_SELECTOR, ".backprop .status").text
     assert status == "Step 1 of 9: C (**2)"
+    assert errors(browser) == []
+
+
+def test_the_widget_opens_with_its_quiz_on_when_its_data_says_so(
+    browser: WebDriver, served: tuple[Path, str]
+) -> None:
+    """The widget's data is backprop_data(root, quiz=...), as BackpropWidget(root, quiz=True)
+    makes it: mountBackprop starts the quiz from it, with nothing more in widget.js."""
+    render_widget(browser, served, backprop_data(one_neuron(), quiz=True))
+    assert browser.find_element(By.CSS_SELECTOR, ".backprop .quiz-switch").text == "Quiz: on"
+    browser.find_element(By.CSS_SELECTOR, ".backprop button.next").click()
+    field = browser.switch_to.active_element
+    assert field.get_attribute("class") == "quiz-answer"
+    assert browser.find_element(By.CSS_SELECTOR, ".backprop td.grad[data-node='n7']").text == ""
+    field.send_keys("0.5717", Keys.ENTER)  # dC/dsub7, the one share of the first step
+    assert browser.find_element(By.CSS_SELECTOR, ".backprop td.grad[data-node='n7']").text == (
+        "0.5717"
+    )
+    score = browser.find_element(By.CSS_SELECTOR, ".backprop .quiz-score").text
+    assert score == "Score: 1 right of 1 · 1 at the first try · 0 revealed"
     assert errors(browser) == []
 
 

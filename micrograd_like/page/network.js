@@ -7,10 +7,19 @@
 // Clicking a neuron shows its own scalar graph (the neuron's nodes only); clicking a weight
 // shows explain() for it.
 //
+// Nothing shows a neuron's gradients before its step: not its box, not its header when it is
+// clicked (δ), not a weight's chain rule (explain() without its numbers until then: the paths
+// and the formulas of their local derivatives), not the neuron's own graph, whose backward
+// steps open at the neuron's step and whose inputs (the activations of the layer below) show
+// their gradients only from their own neuron's step on. With the quiz on (page.js's quizView),
+// each step first asks for the gradients its lines give (dC/da of a hidden neuron, δ, dC/dw),
+// and its step counts as come once they are answered.
+//
 // mountTabs(el, data, options) puts it in two tabs: the network, opened first, and the scalar
-// graph of every node (page.js's mountScalar), mounted the first time it is shown.
+// graph of every node (page.js's mountScalar), mounted the first time it is shown. Both ask
+// their questions when the mount's Quiz (options.quiz) is on.
 
-import {SVG_NS, make, mountScalar, stepControls} from "./page.js";
+import {SVG_NS, make, mountScalar, quizView, stepControls} from "./page.js";
 
 function svgMake(tag, attributes, parent, text) {
   const node = document.createElementNS(SVG_NS, tag);
@@ -48,13 +57,15 @@ export function mountTabs(el, data, options) {
 }
 
 function mountNetwork(el, data, options) {
-  const net = data.network;
+  const net = data.network, quiz = options.quiz;
   el.tabIndex = 0;
   const controls = make("div", "controls", el);
   // a neuron's own graph, under the pointer or holding the focus, takes the keys itself
   const inner = () => detail.matches(":hover") || detail.contains(document.activeElement);
-  const stepper = stepControls(el, controls, net.steps.length, show, options, 1200, inner);
+  const ask = quiz ? quizView(quiz, net.steps, el, () => show(stepper.step())) : null;
+  const stepper = stepControls(el, controls, net.steps.length, show, options, 1200, inner, ask);
   const status = make("span", "status", controls);
+  if (ask) el.appendChild(ask.panel);
   make("p", "note", el,
        "Each neuron shows z = w\u00B7x + b, its activation a = f(z) and, once the backward " +
        "pass reaches it, \u03B4 = d" + net.cost.name + "/dz. Edges are weights (blue " +
@@ -147,13 +158,29 @@ function mountNetwork(el, data, options) {
   const order = net.layers.map((layer) => layer.map(() => 0));
   net.steps.forEach((s, k) => { order[s.layer - 1][s.index - 1] = k + 1; });
   const total = net.steps.length;
-  let step = 0;
+  // the step of each node of the scalar graph that belongs to the network: its neuron's, and
+  // for an input x_0 the last of the neurons that read it (the cost's nodes have none)
+  const owner = {}, inNeuron = new Set();
+  net.layers.forEach((layer, i) => layer.forEach((n, j) => {
+    for (const id of n.nodes) {
+      owner[id] = order[i][j];
+      inNeuron.add(id);
+    }
+  }));
+  net.layers.forEach((layer, i) => layer.forEach((n, j) => {
+    for (const id of n.inputs) {
+      if (!inNeuron.has(id)) owner[id] = Math.max(owner[id] || 0, order[i][j]);
+    }
+  }));
+  let step = 0, come = 0;  // the step shown, and the last step whose gradients show
+  let shownDetail = null;  // what the detail pane shows: a weight or a neuron, and as of when
 
   function show(to) {
     step = to;
+    come = ask ? ask.shown(step) : step;
     const current = step > 0 ? net.steps[step - 1] : null;
     net.layers.forEach((layer, i) => layer.forEach((n, j) => {
-      const known = order[i][j] <= step;
+      const known = order[i][j] <= come;
       deltaTexts[i][j].textContent = known ? "\u03B4 " + n.delta : "\u03B4 \u2026";
       deltaTexts[i][j].classList.toggle("final", known);
       units[i][j].classList.toggle("known", known);
@@ -179,60 +206,109 @@ function mountNetwork(el, data, options) {
     } else {
       status.textContent = "Step " + step + " of " + total + ": layer " + current.layer +
         ", neuron " + current.index;
-      lines.textContent = current.text;
+      lines.textContent = ask && ask.open(step) ? ask.visible(step) : current.text;
       const b = units[current.layer - 1][current.index - 1].getBoundingClientRect();
       const frame = box.getBoundingClientRect();
       if (b.top < frame.top || b.bottom > frame.bottom) {  // keep the current neuron in view
         box.scrollTop += b.top - frame.top - frame.height / 2 + b.height / 2;
       }
     }
+    if (ask) ask.show(step);
+    // the clicked weight or neuron, shown again if what it may show has changed with the step
+    if (shownDetail !== null && shownDetail.seen !== seen(shownDetail)) shownDetail.again();
+  }
+
+  // What a clicked weight or neuron may show as of now: for a weight, whether its neuron's
+  // step has come; for a neuron, that and which of its inputs' steps have come.
+  function seen(shown) {
+    const [i, j] = shown.at;
+    const inputs = shown.k === undefined
+      ? net.layers[i][j].inputs.map((id) => (owner[id] || 0) <= come) : [];
+    return JSON.stringify([order[i][j] <= come, inputs]);
   }
 
   function showWeight(i, j, k) {
-    const w = net.layers[i][j].weights[k];
-    const known = order[i][j] <= step;
+    const n = net.layers[i][j], w = n.weights[k];
+    const known = order[i][j] <= come;
     detail.innerHTML = "";
     make("h3", "", detail, w.name + " = " + w.value + ", d" + net.cost.name + "/d" + w.name +
-         " = " + (known ? w.grad : "\u2026 (its neuron's step has not come yet)"));
-    make("pre", "explain", detail, w.explain);
+         " = " + (known ? w.grad : "\u2026 (its neuron's step, " + order[i][j] +
+         ", has not come yet)"));
+    const before = new Set(w.explain_before);  // its lines without numbers
+    make("pre", "explain", detail, known ? w.explain
+      : w.explain.split("\n").filter((_, line) => before.has(line)).join("\n") +
+        "\n(the numbers come at step " + order[i][j] + ", " + n.name + "'s)");
+    shownDetail = {at: [i, j], k: k, again: () => showWeight(i, j, k)};
+    shownDetail.seen = seen(shownDetail);
   }
 
   function showNeuron(i, j) {
     const n = net.layers[i][j];
+    const known = order[i][j] <= come;
+    // a neuron shown again as the network steps keeps its own graph's step, where it can
+    const was = shownDetail !== null && shownDetail.graph && shownDetail.at[0] === i &&
+      shownDetail.at[1] === j ? shownDetail.graph.state().step : 0;
     detail.innerHTML = "";
     make("h3", "", detail, n.name + ": its own graph (" + n.activation + "), z = " + n.z +
-         ", a = " + n.a + ", \u03B4 = d" + net.cost.name + "/dz = " + n.delta);
+         ", a = " + n.a + ", \u03B4 = d" + net.cost.name + "/dz = " +
+         (known ? n.delta : "\u2026 (its step, " + order[i][j] + ", has not come yet)"));
     const inner = make("div", "neuron-graph", detail);
-    mountScalar(inner, neuronData(data, n), {});
+    const graph = mountScalar(inner, neuronData(data, n, owner, order[i][j], come), {});
+    if (was > 0) graph.go(was);
+    shownDetail = {at: [i, j], graph: graph, again: () => showNeuron(i, j)};
+    shownDetail.seen = seen(shownDetail);
   }
 
   show(0);
   return {go: stepper.go, showNeuron: showNeuron, showWeight: showWeight};
 }
 
-// One neuron's part of the scalar data: its nodes, drawn by Python (network.neuron_svg), and
-// the steps of the same backward pass that belong to them, each with its `number` in the whole
-// pass (`pass`): after each, the neuron's nodes show their gradients as the whole pass holds
-// them then, final once every user has passed its share back, users in other neurons included.
-function neuronData(data, n) {
-  const own = new Set(n.nodes.concat(n.inputs));
+// One neuron's part of the scalar data: its nodes and its inputs, drawn by Python
+// (network.neuron_svg), and the steps of the same backward pass that belong to its own nodes,
+// each with its `number` in the whole pass (`pass`): after each, the drawn nodes show their
+// gradients as the whole pass holds them then, final once every user has passed its share
+// back, users in other neurons included.
+//
+// As of the network's step `come`: the steps open once the neuron's own step (`at`) has come.
+// An input's gradient, and the number of the share each of the neuron's products sends it,
+// stay hidden until the input's own step (`owner`): the layer below's activation a has its
+// dC/da asked and shown at its neuron's step. Every other node drawn is used only inside the
+// neuron or by layers the pass has gone through, so the whole pass's numbers are its own.
+function neuronData(data, n, owner, at, come) {
+  const own = new Set(n.nodes), drawn = new Set(n.nodes.concat(n.inputs));
+  const hide = n.inputs.filter((id) => (owner[id] || 0) > come);
   const steps = [];
-  data.steps.forEach((s, k) => {
-    if (!own.has(s.node)) return;
-    steps.push(Object.assign({}, s, {
-      number: k + 1,
-      shares: s.shares.filter((share) => own.has(share.input)),
-    }));
-  });
+  if (at <= come) {
+    data.steps.forEach((s, k) => {
+      if (!own.has(s.node)) return;
+      const head = s.lines.length - s.shares.length;
+      const text = s.lines.map((line, m) => {
+        const share = m >= head ? s.shares[m - head] : null;
+        if (share === null || !hide.includes(share.input)) return line.text;
+        const rule = (line.ask || line).rule;  // the line without its numbers
+        return rule + "   (its number comes at step " + owner[share.input] + ")";
+      }).join("\n");
+      steps.push(Object.assign({}, s, {
+        number: k + 1,
+        text: text,
+        shares: s.shares.filter((share) => drawn.has(share.input)),
+      }));
+    });
+  }
+  const note = at <= come
+    ? "The steps of " + n.name + "'s nodes in the backward pass of " + data.root +
+      " (its inputs are the previous layer's activations)."
+    : "The backward steps of " + n.name + "'s nodes open at step " + at +
+      ", when the pass reaches it; until then, its forward pass.";
   return {
     root: data.root,
     svg: n.svg,
     too_large: null,
-    nodes: data.nodes.filter((node) => own.has(node.id)),
+    nodes: data.nodes.filter((node) => drawn.has(node.id)),
     steps: steps,
     pass: data.steps,
+    hide: hide,
     legend: data.legend,
-    note: "The steps of " + n.name + "'s nodes in the backward pass of " + data.root +
-      " (its inputs are the previous layer's activations).",
+    note: note,
   };
 }

@@ -12,6 +12,9 @@
 // The state is one number, `step`: 0 is the forward pass, k is "after backward step k". Each
 // view (the graph, the table, the lines) is an object with show(state); a new view (a network
 // picture, say) is one more entry in `views`.
+//
+// The quiz (Quiz, quizBar, quizView, below) asks the learner to predict each gradient before
+// a step shows it; network.js asks its own questions with the same quizView.
 
 export const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -24,16 +27,22 @@ export function make(tag, className, parent, text) {
   return node;
 }
 
+// options.quiz: the mount's Quiz (backprop.js), or none (a neuron's own graph in network.js,
+// which shows only steps the network view has shown). data.hide: ids of nodes whose gradients
+// stay hidden, whatever the step (network.js: a neuron's inputs, before their own step).
 export function mountScalar(el, data, options) {
   options = options || {};
+  const quiz = options.quiz;
   el.classList.add("backprop");
   el.tabIndex = 0;
   el.innerHTML = "";
 
   const controls = make("div", "controls", el);
   const total = data.steps.length;
-  const stepper = stepControls(el, controls, total, show, options, 900);
+  const ask = quiz ? quizView(quiz, data.steps, el, () => show(stepper.step())) : null;
+  const stepper = stepControls(el, controls, total, show, options, 900, null, ask);
   const status = make("span", "status", controls);
+  if (ask) el.appendChild(ask.panel);
   make("p", "note", el, data.note);
 
   const views = [graphView(make("div", "graph", el), data)];
@@ -46,28 +55,38 @@ export function mountScalar(el, data, options) {
   // graph (network.js) the steps of its nodes, each with its `number` in the whole pass.
   const pass = data.pass || data.steps;
   const complete = completeAt(pass);
+  const hidden = data.hide || [];
 
   function state(step) {
     // Every gradient as the pass holds it after `step` of these steps (the shares received so
-    // far), and which are final: those whose users have all passed their share back.
+    // far), and which are final: those whose users have all passed their share back. In quiz
+    // mode a step whose questions are open shows the gradients of the step before it, and its
+    // lines up to the question.
     const current = step > 0 ? data.steps[step - 1] : null;
-    const done = current === null ? 0 : current.number || step;
+    const shown = ask ? ask.shown(step) : step;
+    const last = shown > 0 ? data.steps[shown - 1] : null;
+    const done = last === null ? 0 : last.number || shown;
     const grads = {}, final = new Set();
     for (const record of pass.slice(0, done)) {
       grads[record.node] = record.upstream;
       for (const share of record.shares) grads[share.input] = share.grad;
     }
+    for (const id of hidden) delete grads[id];
     for (const id in grads) if (complete[id] <= done) final.add(id);
-    return {step: step, total: total, grads: grads, final: final, current: current};
+    const lines = current === null ? null
+      : ask && ask.open(step) ? ask.visible(step) : current.text;
+    return {step: step, total: total, grads: grads, final: final, current: current, lines: lines};
   }
 
   function show(step) {
     const now = state(step);
-    status.textContent = now.current === null
+    status.textContent = total === 0 ? "Forward pass: values only"
+      : now.current === null
       ? "Forward pass: values only (" + total + " backward steps to go)"
       : "Step " + step + " of " + total + ": " + now.current.name +
         (now.current.op ? " (" + now.current.op + ")" : " (a leaf)");
     for (const view of views) view.show(now);
+    if (ask) ask.show(step);
   }
 
   show(0);
@@ -93,7 +112,9 @@ function completeAt(steps) {
 // anywhere with options.documentKeys (the standalone page), otherwise while `el` has the focus
 // or the pointer, never while typing in a field, while `el` is hidden (another tab), or while
 // `inner()` says a view inside it takes them. go(k) shows step k: 0 is the forward pass.
-export function stepControls(el, controls, total, show, options, interval, inner) {
+// `ask`, the view's quizView if it has one, holds the steps back: go() never passes the step
+// whose question is open (End and Play stop there), and its keys (Esc, ?) join these.
+export function stepControls(el, controls, total, show, options, interval, inner, ask) {
   const button = (className, text, title) => {
     const node = make("button", className, controls, text);
     node.title = title;
@@ -109,7 +130,9 @@ export function stepControls(el, controls, total, show, options, interval, inner
   let step = 0, timer = null;
 
   function go(to) {
-    step = Math.max(0, Math.min(total, to));
+    const reach = ask ? ask.reach() : total;
+    if (ask && to > reach) ask.held();
+    step = Math.max(0, Math.min(total, reach, to));
     show(step);
   }
 
@@ -123,8 +146,9 @@ export function stepControls(el, controls, total, show, options, interval, inner
     if (step === total) go(0);
     buttons.play.textContent = "Pause";
     timer = setInterval(() => {
+      const before = step;
       go(step + 1);
-      if (step === total) togglePlay();
+      if (step === total || step === before) togglePlay();  // the end, or an open question
     }, interval);
   }
 
@@ -137,21 +161,20 @@ export function stepControls(el, controls, total, show, options, interval, inner
   let hovered = false;
   el.addEventListener("mouseenter", () => { hovered = true; });
   el.addEventListener("mouseleave", () => { hovered = false; });
-  const keys = {
+  const keys = Object.assign({
     ArrowRight: () => go(step + 1),
     ArrowLeft: () => go(step - 1),
     Home: () => go(0),
     End: () => go(total),
     " ": togglePlay,
-  };
+  }, ask ? ask.keys : {});
   document.addEventListener("keydown", (event) => {
     const action = keys[event.key];
     if (!action || !el.isConnected || el.getClientRects().length === 0) return;  // hidden tab
     const typing = event.target.closest && event.target.closest("input, textarea, select");
     const ours = options.documentKeys || el.contains(document.activeElement) || hovered;
     if (typing || !ours || (inner && inner())) return;
-    event.preventDefault();
-    action();
+    if (action() !== false) event.preventDefault();  // false: the key had nothing to do here
   });
   return {go: go, step: () => step};
 }
@@ -389,11 +412,11 @@ function graphTools(box, svg, data) {
   };
 }
 
-// The step's chain-rule lines.
+// The step's chain-rule lines (in quiz mode, up to the question asked).
 function linesView(pre, data) {
   return {
     show(now) {
-      pre.textContent = now.current !== null ? now.current.text
+      pre.textContent = now.current !== null ? now.lines
         : "Every node holds its value (data). Press Next or the right arrow to start the " +
           "backward pass at " + data.root + ", whose gradient d" + data.root + "/d" + data.root +
           " is 1.";
@@ -461,4 +484,296 @@ function legendView(box, data) {
   make("span", "final", final, "grad 0.1");
   final.appendChild(document.createTextNode(
     " final gradient: every node that uses this one has passed its share back"));
+}
+
+// ---- The quiz: predict each gradient, then see it
+//
+// A Quiz is what the views of one mount share (backprop.js makes it): whether the quiz is on,
+// and the score. Each stepper with questions (this scalar view, network.js's view) keeps its
+// own in a quizView. Their steps carry `lines`, written by micrograd_like.page and .network:
+// each line of the step's chain-rule text and, for a line that gives a gradient, `ask`: its
+// rule (the line without its numbers: the quiz asks "rule = ?"), the answer as the page writes
+// it, the exact value, how close a prediction must come (`within`: one unit in the last place
+// written), and two hints, first which local derivative and which upstream gradient meet,
+// then their numbers.
+//
+// What the views keep to: in quiz mode, a step whose questions are not all answered (right,
+// or revealed on request) is open. An open step shows which node it is and its lines up to
+// the question asked, and nothing else of itself: its gradients reach the graph, the table
+// and the neurons when its last question is answered. The stepper never goes past an open
+// step (End and Play stop at it). The numbers the questions ask for live only in the data the
+// page was given, which a browser does not show; no element holds one before its step, hidden
+// or not. Switching the quiz on counts every step up to the current one as seen: only the
+// steps ahead are asked, and the score counts only what was asked.
+export class Quiz {
+  constructor(on) {
+    this.on = on;
+    this.right = 0;  // answered right: `first` of them at the first try with no hint
+    this.first = 0;
+    this.revealed = 0;
+    this.listeners = [];
+  }
+
+  listen(listener) {
+    this.listeners.push(listener);
+  }
+
+  set(on) {
+    this.on = on;
+    for (const listener of this.listeners) listener("switch");
+  }
+
+  count(outcome, first) {
+    if (outcome === "right") this.right += 1;
+    if (outcome === "right" && first) this.first += 1;
+    if (outcome === "revealed") this.revealed += 1;
+    for (const listener of this.listeners) listener("score");
+  }
+}
+
+// The quiz's switch and the running score, for the top of a mount.
+export function quizBar(quiz) {
+  const bar = make("div", "quiz-bar");
+  const toggle = make("button", "quiz-switch", bar);
+  toggle.type = "button";
+  toggle.title = "before each step shows its gradients, type your prediction";
+  const score = make("span", "quiz-score", bar);
+  function update() {
+    toggle.textContent = "Quiz: " + (quiz.on ? "on" : "off");
+    toggle.setAttribute("aria-pressed", String(quiz.on));
+    const asked = quiz.right + quiz.revealed;
+    score.textContent = asked > 0
+      ? "Score: " + quiz.right + " right of " + asked + " \u00B7 " + quiz.first +
+        " at the first try \u00B7 " + quiz.revealed + " revealed"
+      : quiz.on
+      ? "Predict each gradient before it is shown: type it, Enter checks, ? gives a hint, " +
+        "Esc reveals."
+      : "Turn the quiz on to predict each gradient before the page shows it.";
+  }
+  toggle.addEventListener("click", () => quiz.set(!quiz.on));
+  quiz.listen(update);
+  update();
+  return bar;
+}
+
+// The questions of one stepper, whose steps are `steps` (each with its `lines`), and their
+// panel: the question asked, the field for the prediction, Check (Enter), Hint (?) and Reveal
+// (Esc), and what the learner has been told. el: the stepper, which gets the focus back when
+// a step's last question is answered, so that the arrow keys go on. refresh(): show the
+// stepper's current step again (after an answer, or the switch).
+export function quizView(quiz, steps, el, refresh) {
+  const asked = steps.map((step) => (step.lines || []).filter((line) => line.ask)
+    .map((line) => ({ask: line.ask, tries: 0, hints: 0, wrong: "", outcome: null})));
+  let here = 0;  // the step shown
+  let note = "";  // about the last thing typed that was neither right nor wrong, or a key
+
+  const panel = make("div", "quiz");
+  const prompt = make("div", "quiz-prompt", panel);
+  const row = make("div", "quiz-row", panel);
+  const field = make("input", "quiz-answer", row);
+  field.type = "text";
+  field.inputMode = "decimal";
+  field.autocomplete = "off";
+  field.spellcheck = false;
+  field.setAttribute("aria-label", "your prediction");
+  const button = (className, text, title, action) => {
+    const node = make("button", className, row, text);
+    node.type = "button";
+    node.title = title;
+    node.addEventListener("click", action);
+    return node;
+  };
+  button("quiz-check", "Check (Enter)", "check your prediction", () => check());
+  button("quiz-hint", "Hint (?)", "which factors meet, then their numbers", () => hint());
+  button("quiz-reveal", "Reveal (Esc)", "show the answer", () => reveal());
+  const feedback = make("div", "quiz-feedback", panel);
+  feedback.setAttribute("aria-live", "polite");
+  field.addEventListener("keydown", (event) => {
+    const action = {Enter: check, Escape: reveal, "?": hint}[event.key];
+    if (!action) return;
+    event.preventDefault();  // "?" is no part of a number; Esc and Enter go no further
+    event.stopPropagation();
+    action();
+  });
+
+  const pending = (k) => k >= 1 && k <= asked.length
+    ? asked[k - 1].find((question) => question.outcome === null) || null : null;
+  const open = (k) => quiz.on && pending(k) !== null;
+
+  function reach() {  // the furthest step the stepper may show: the first open one, else all
+    if (quiz.on) for (let k = 1; k <= asked.length; k++) if (pending(k)) return k;
+    return asked.length;
+  }
+
+  function visible(k) {  // an open step's lines: up to its question, which reads "... = ?"
+    const shown = [];
+    let n = 0;
+    for (const line of steps[k - 1].lines) {
+      if (line.ask && asked[k - 1][n++].outcome === null) {
+        shown.push(/^\s*/.exec(line.text)[0] + line.ask.rule + " = ?");  // indented as its line
+        break;
+      }
+      shown.push(line.text);
+    }
+    return shown.join("\n");
+  }
+
+  function check() {
+    const question = pending(here);
+    if (!quiz.on || question === null) return false;
+    const text = field.value.trim();
+    const typed = readNumber(text);
+    const exact = exactValue(question.ask.value);
+    note = "";
+    if (text === "") {
+      note = "Type your prediction first, a number such as 0.25 or -1.5e-3, then Enter.";
+    } else if (typed === null) {
+      note = "\u201C" + text + "\u201D is not a number: write it as 0.25, -0.5 or 1.2e-3.";
+    } else if (typed === exact || Math.abs(typed - exact) <= question.ask.within) {
+      resolve(question, "right");
+      return true;
+    } else if (asFarAsItGoes(text, typed, exact, question.ask.within)) {
+      note = text + " agrees as far as it goes: give more digits (it is checked to within " +
+        question.ask.within + ").";
+    } else {
+      question.tries += 1;
+      question.hints = Math.max(question.hints, Math.min(2, question.tries));
+      question.wrong = text;
+    }
+    render(true);
+    return true;
+  }
+
+  function hint() {
+    const question = pending(here);
+    if (!quiz.on || question === null) return false;
+    question.hints = Math.min(2, question.hints + 1);
+    note = question.hints === 2 ? "That is every hint: the rest is one multiplication." : "";
+    render(true);
+    return true;
+  }
+
+  function reveal() {
+    const question = pending(here);
+    if (!quiz.on || question === null) return false;
+    resolve(question, "revealed");
+    return true;
+  }
+
+  function resolve(question, outcome) {
+    question.outcome = outcome;
+    note = "";
+    field.value = "";
+    quiz.count(outcome, question.tries === 0 && question.hints === 0);
+    refresh();  // the step's next question, or, the last answered, its gradients
+  }
+
+  function said(question) {  // what a resolved question says in the panel
+    const got = question.ask.name + " = " + question.ask.answer;
+    if (question.outcome === "revealed") return "Revealed: " + got;
+    if (question.tries === 0 && question.hints === 0) return "\u2713 Right: " + got;
+    const after = [];
+    const many = (count, word) => count + " " + word + (count > 1 ? "s" : "");
+    if (question.tries > 0) after.push(many(question.tries, "wrong answer"));
+    if (question.hints > 0) after.push(many(question.hints, "hint"));
+    return "\u2713 Right: " + got + " (after " + after.join(" and ") + ")";
+  }
+
+  function render(focus) {
+    panel.style.display = quiz.on ? "" : "none";
+    if (!quiz.on) return;
+    const question = pending(here);
+    feedback.innerHTML = "";
+    const outcomes = here >= 1 ? asked[here - 1] : [];
+    for (const each of outcomes) {
+      if (each.outcome === "right" || each.outcome === "revealed") {
+        make("div", "said-" + each.outcome, feedback, said(each));
+      }
+    }
+    if (question === null) {
+      row.style.display = "none";
+      prompt.classList.remove("asking");
+      prompt.textContent = here === 0
+        ? "Press Next (\u2192): before each step shows its gradients, you predict them."
+        : here === asked.length ? "The end of the backward pass."
+        : (outcomes.length === 0 ? "Nothing to predict at this step. " : "") +
+          "Next (\u2192) for the next step.";
+      if (document.activeElement === field) el.focus({preventScroll: true});
+      return;
+    }
+    row.style.display = "";
+    prompt.classList.add("asking");
+    prompt.textContent = "Your prediction: " + question.ask.rule + " = ?";
+    if (question.wrong) {
+      make("div", "said-wrong", feedback, "Not " + question.wrong +
+        (question.tries > 1 ? " either." : ".") +
+        (question.tries >= 3 ? " Esc shows the answer." : ""));
+    }
+    question.ask.hints.slice(0, question.hints).forEach((text, n) => {
+      make("div", "said-hint", feedback, "Hint " + (n + 1) + ": " + text);
+    });
+    if (note) make("div", "said-aside", feedback, note);
+    if (focus && el.getClientRects().length > 0) {
+      field.focus({preventScroll: true});
+      field.select();  // what was typed stays, to mend or to type over
+    }
+  }
+
+  quiz.listen((what) => {
+    if (what !== "switch") return;
+    if (quiz.on) {  // what is on screen has been seen: only the steps ahead are asked
+      for (let k = 1; k <= Math.min(here, asked.length); k++) {
+        for (const each of asked[k - 1]) if (each.outcome === null) each.outcome = "seen";
+      }
+    }
+    refresh();
+  });
+
+  return {
+    panel: panel,
+    open: open,
+    shown: (k) => (open(k) ? k - 1 : k),  // the step whose gradients show while at step k
+    reach: reach,
+    visible: visible,
+    show(k) {
+      if (k !== here) note = "";
+      here = k;
+      render(true);
+    },
+    held() {
+      if (open(here)) note = "Answer this one first (Enter checks it), or Esc to reveal it.";
+    },
+    keys: {Escape: reveal, "?": hint},
+  };
+}
+
+// A prediction as typed: 0.25, -.5, 1.2e-3, 1,5 (a decimal comma), 14.4% or inf; null if it
+// is not a number. A typographic minus (−) is a minus.
+function readNumber(text) {
+  let written = text.replace(/\u2212/g, "-").replace(/\s+/g, "");
+  let scale = 1;
+  if (written.endsWith("%")) {
+    written = written.slice(0, -1);
+    scale = 0.01;
+  }
+  if (/^[-+]?\d+,\d+$/.test(written)) written = written.replace(",", ".");
+  if (/^[-+]?inf(inity)?$/i.test(written)) return written.startsWith("-") ? -Infinity : Infinity;
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(written)) return null;
+  return Number(written) * scale;
+}
+
+// The exact number a question asks for, written as Python's repr ("inf" for infinity).
+function exactValue(text) {
+  if (text === "inf") return Infinity;
+  if (text === "-inf") return -Infinity;
+  return Number(text);
+}
+
+// Whether a prediction with fewer decimals than the page writes is the answer rounded to
+// them (0.14 for 0.1443): right as far as it goes, neither right nor wrong.
+function asFarAsItGoes(text, typed, exact, within) {
+  const decimals = /^[-+\u2212]?\d*\.(\d+)$/.exec(text);  // no exponent, no percent sign
+  if (decimals === null) return false;
+  const unit = Math.pow(10, -decimals[1].length);
+  return unit > 1.5 * within && Math.abs(typed - exact) <= unit / 2 + within;
 }
