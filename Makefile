@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench moons digits microgpt graph-picture network-picture worksheet-picture derivatives clean
+.PHONY: demo test lint typecheck unit bench moons digits microgpt graph-picture network-picture worksheet-picture derivatives model-view model-picture quiz-picture clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "micrograd_like needs Python 3.10 or newer; found " + sys.version.split()[0])'
@@ -42,6 +42,15 @@ digits: $(STAMP)
 
 microgpt: $(STAMP)
 	$(BIN)/python demos/microgpt.py
+
+model-view: $(STAMP)
+	$(BIN)/python demos/model_view.py
+
+model-picture: $(STAMP)
+	$(BIN)/python demos/model_view.py --picture
+
+quiz-picture: $(STAMP)
+	$(BIN)/python demos/quiz_page.py --picture
 
 derivatives: $(STAMP)
 	$(BIN)/python demos/derivatives.py

@@ -14,6 +14,7 @@ from demos import (
     animation,
     backprop_page,
     derivatives,
+    model_view,
     moons,
     network_page,
     one_neuron_graph,
@@ -32,8 +33,8 @@ from demos.common import output_dir
 
 # The seeds' order: one neuron and its graph, the chain rule, one weight learning, partial
 # derivatives, the cost surface, deeper networks, why hidden layers, softmax; then watching
-# backprop step by step (one neuron, whole networks, a quiz, then as slides), worksheets to print,
-# derivatives of derivatives, and micrograd's two-moons classifier trained for real.
+# backprop step by step (one neuron, whole networks, a model, a quiz, slides), worksheets to
+# print, derivatives of derivatives, and micrograd's two-moons classifier trained for real.
 SECTIONS: list[Callable[[], None]] = [
     one_neuron_graph.main,
     seed_chain_rule.main,
@@ -47,6 +48,7 @@ SECTIONS: list[Callable[[], None]] = [
     backprop_page.main,
     animation.main,
     network_page.main,
+    model_view.main,
     quiz_page.main,
     worksheet.main,
     derivatives.main,

@@ -14,6 +14,7 @@ from micrograd_like.derivatives import grad, hessian, hvp, jvp
 from micrograd_like.engine import Parameter, Value
 from micrograd_like.faster import collector_paused, weighted_sum
 from micrograd_like.latex import to_latex
+from micrograd_like.model_view import GradientHealth, model_data, save_model_html
 from micrograd_like.modes import hooks, is_grad_enabled, no_grad
 from micrograd_like.network import network_deltas
 from micrograd_like.nn import MLP, Layer, Module, Neuron
@@ -30,6 +31,7 @@ __all__ = [
     "AnomalyError",
     "BackwardConflict",
     "GradcheckError",
+    "GradientHealth",
     "Layer",
     "Module",
     "Neuron",
@@ -53,6 +55,7 @@ __all__ = [
     "jvp",
     "losses",
     "misconceptions",
+    "model_data",
     "network_deltas",
     "nn",
     "no_grad",
@@ -60,6 +63,7 @@ __all__ = [
     "save_backprop_animation",
     "save_backprop_html",
     "save_graph",
+    "save_model_html",
     "save_worksheet",
     "to_latex",
     "warn_accumulate",
