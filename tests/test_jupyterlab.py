@@ -562,3 +562,41 @@ def test_make_notebook_asks_for_no_news(lab: Lab) -> None:
     ) as response:
         schema = json.load(response)["schema"]
     assert schema["properties"]["fetchNews"]["default"] == "false"
+
+
+QUIZ_CELL = """from micrograd_like import Value
+from micrograd_like.notebook import show_backprop
+
+i, w, y = Value(1.5, label="i"), Value(0.8, label="w"), Value(0.5, label="y")
+a = i * w
+a.label = "a"
+C = (a - y) ** 2
+C.label = "C"
+show_backprop(C, quiz=True)"""
+
+
+def test_the_widgets_quiz_asks_hints_and_scores_by_keyboard_in_jupyterlab(
+    lab: Lab, browser: WebDriver
+) -> None:
+    notebook = cleared(NOTEBOOK)  # its kernel and language, one cell of its own
+    notebook.cells = [nbformat.v4.new_code_cell(QUIZ_CELL)]
+    nbformat.write(notebook, lab.copies / "quiz.ipynb")
+    open_notebook(browser, lab, "quiz.ipynb", "quiz")
+    browser.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells');")
+    (widget,) = widgets(browser, 1)
+    point_at(browser, widget.find_element(By.CSS_SELECTOR, ".note"))
+
+    def panel() -> str:
+        return str(widget.find_element(By.CSS_SELECTOR, ".quiz").text)
+
+    assert "dC/dsub4" not in widget.text  # nothing of the backward pass before its step
+    press(browser, Keys.ARROW_RIGHT)  # step 1 opens its question, the cursor in its field
+    active = browser.switch_to.active_element
+    assert active.get_attribute("class") == "quiz-answer"
+    assert "1.4" not in widget.text  # dC/dsub4 = 2(a - y) = 1.4 is asked, not shown
+    press(browser, "2", Keys.ENTER)  # wrong: the first hint, no answer
+    assert "Not 2." in panel() and "Hint 1:" in panel() and "1.4" not in panel()
+    press(browser, "1.4", Keys.ENTER)  # right
+    assert "✓ Right: dC/dsub4 = 1.4" in panel()
+    score = str(widget.find_element(By.CSS_SELECTOR, ".quiz-score").text)
+    assert score == "Score: 1 right of 1 · 0 at the first try · 0 revealed"
