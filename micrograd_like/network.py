@@ -24,19 +24,26 @@ gradient (dC/da of a hidden neuron, δ, dC/dw) carries its question (`Numbers.qu
 line with `?` for the number, the number as the page writes it and how close a prediction must
 come, and two hints, first which local derivative and which upstream gradient meet, then their
 numbers. The page's scalar view asks its own questions the same way (page.py).
+
+A typeset page (`network_data(..., typeset=True)`) also gets each line, rule and hint formula in
+LaTeX (`latex.network_line_latex`), and each weight's explain() as the rows of an aligned
+display: the page typesets only what it shows, so a line not yet reached has no LaTeX on it.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
 from micrograd_like import nn
 from micrograd_like.engine import OPS, Parameter, Value
+from micrograd_like.latex import network_line_latex, to_latex
 from micrograd_like.stepping import backward_pass, put_back
 from micrograd_like.steps import explain
 from micrograd_like.view import GraphView
@@ -49,6 +56,10 @@ EXPLAIN_BUDGET = 1_000_000
 """explain() reads the whole graph for each weight: the page writes it out for every weight
 while weights x nodes stays under this (micrograd's demo network: 304 x 982), else a weight
 shows its one-line chain rule dC/dw = δ x and how to get explain() in Python."""
+TYPESET_EXPLAIN_BUDGET = 100_000
+"""A typeset page typesets each weight's explain() while weights x nodes stays under this (the
+seeds' 3-4-2 network: 26 x 86; not micrograd's demo network, 304 x 982, whose explain() texts
+as LaTeX would add 1.9 MB to its 4.3 MB page): past it a weight's explain() is its text alone."""
 LISTED_WEIGHTS = 4
 """A step lists its neuron's weight gradients one per line up to this many inputs, else as one
 vector line (a weight's own line is a click away)."""
@@ -57,15 +68,33 @@ vector line (a weight's own line is a click away)."""
 # ---- numbers as the page writes them, and the questions its quiz asks
 
 
+@dataclass(frozen=True)
+class Formula:
+    """A formula inside a hint's words (`∂a/∂O = 0.1683`): the page typesets it there."""
+
+    text: str
+
+
+Pieces = tuple[str | Formula, ...]
+"""Words with the formulas in them marked."""
+Words = Pieces | str
+"""A hint: its pieces, or a str of words alone."""
+
+
 class Numbers:
     """Numbers as the page writes them, in its tables, its network view and its quiz: the
     drawing's format (`format_number`'s 4 decimals, or draw_dot's `number_format`), except that
     a number that shows as zero shows without a minus sign (-5.551e-17 in '.4f' is 0.0000, not
-    -0.0000; -0.0 is 0.0)."""
+    -0.0000; -0.0 is 0.0).
 
-    def __init__(self, options: DrawOptions) -> None:
+    `latex`, for a typeset page, writes a formula of the page's notation in LaTeX (for the
+    root's name: `typesetter(cost)`); the questions then carry their rule and the formulas of
+    their hints in LaTeX too. None: the page is not typeset."""
+
+    def __init__(self, options: DrawOptions, latex: Callable[[str], str] | None = None) -> None:
         self.format = options.number_format
         self._number = options.number
+        self.latex = latex
 
     def __call__(self, x: float) -> str:
         text = self._number(x)
@@ -93,21 +122,65 @@ class Numbers:
             unit = _last_place(f"{x:{_alternate(self.format)}}")
         return max(unit, 4 * math.ulp(x))
 
-    def question(self, name: str, rule: str, x: float, hints: tuple[str, str]) -> dict[str, Any]:
+    def question(
+        self,
+        name: str,
+        rule: str,
+        x: float,
+        hints: tuple[Words, Words],
+        *,
+        rule_tex: str | None = None,
+    ) -> dict[str, Any]:
         """What the quiz asks about the gradient `x`, named `name` (`dC/dW`, `δ of L2.N1`):
         its line's `rule`, the line without its numbers (the quiz asks `rule = ?`), the `answer`
         as the page writes it, the exact `value` (a string: JSON has no infinity) and `within`,
         how close a prediction must come, and the two `hints`: which local derivative and
-        which upstream gradient meet, then their numbers. Neither hint holds the answer."""
+        which upstream gradient meet, then their numbers. Neither hint holds the answer.
+
+        Typeset (`latex`): also `rule_tex`, the rule in LaTeX (given, or written by `latex`),
+        and `hints_tex`: for each hint, its formulas as `[start, end, LaTeX]`, where the formula
+        is `hint[start:end]` in JavaScript's terms (UTF-16 code units, as the page slices it)."""
         value = repr(x) if math.isfinite(x) else ("inf" if x > 0 else "-inf")
-        return {
+        asked = {
             "name": name,
             "rule": rule,
             "answer": self(x).strip(),
             "value": value,
             "within": self.within(x),
-            "hints": list(hints),
+            "hints": ["".join(_plain(hint)) for hint in hints],
         }
+        if self.latex is not None:
+            latex = self.latex
+            asked["rule_tex"] = latex(rule) if rule_tex is None else rule_tex
+            asked["hints_tex"] = [_formulas(hint, latex) for hint in hints]
+        return asked
+
+
+def _pieces(hint: Words) -> Pieces:
+    return (hint,) if isinstance(hint, str) else hint
+
+
+def _plain(hint: Words) -> list[str]:
+    return [piece if isinstance(piece, str) else piece.text for piece in _pieces(hint)]
+
+
+def _formulas(hint: Words, latex: Callable[[str], str]) -> list[list[int | str]]:
+    """The formulas of a hint, each `[start, end, LaTeX]` in UTF-16 code units of its text."""
+    found: list[list[int | str]] = []
+    at = 0
+    for piece in _pieces(hint):
+        text = piece if isinstance(piece, str) else piece.text
+        end = at + len(text.encode("utf-16-le")) // 2
+        if isinstance(piece, Formula):
+            found.append([at, end, latex(text)])
+        at = end
+    return found
+
+
+def typesetter(cost: str) -> Callable[[str], str]:
+    """LaTeX for a line, rule or formula of the page written for the cost named `cost`; each
+    text written once per page (a step's upstream gradient is in the hints of all its shares)."""
+    return functools.cache(functools.partial(network_line_latex, cost=cost))
 
 
 _NONZERO = re.compile(r"[1-9]")
@@ -395,13 +468,20 @@ def _step_lines(network: Network, neuron: Neuron, view: GraphView, number: Numbe
     )
     name = neuron.name
     delta_rule = f"δ = d{d}/da × {fz}"
-    delta_meet = (
-        f"the local derivative {fz} = ∂a/∂z (how {name}'s activation a moves with its weighted "
-        f"sum z) times the upstream gradient d{d}/da"
+    delta_meet: Pieces = (
+        "the local derivative ",
+        Formula(f"{fz} = ∂a/∂z"),
+        f" (how {name}'s activation a moves with its weighted sum z) times the upstream gradient ",
+        Formula(f"d{d}/da"),
     )
-    delta_numbers = (
-        f"Their numbers: d{d}/da = {number(neuron.a.grad).strip()} and {fz} = "
-        f"{number(slope(neuron)).strip()} ({why})."
+    delta_numbers: Pieces = (
+        "Their numbers: ",
+        Formula(f"d{d}/da = {number(neuron.a.grad).strip()}"),
+        " and ",
+        Formula(f"{fz} = {number(slope(neuron)).strip()}"),
+        " (",
+        Formula(why),
+        ").",
     )
     if i == last:
         lines.append(_line(f"δ_{i} = d{d}/da_{i} ⊙ {f}(z_{i})   (the output layer: from the cost)"))
@@ -421,22 +501,32 @@ def _step_lines(network: Network, neuron: Neuron, view: GraphView, number: Numbe
             f"{name}: d{d}/da = (W_{i + 1}^T δ_{i + 1})_{neuron.index} = "
             f"Σ_j W_{i + 1}[j,{neuron.index}] δ_{i + 1}[j]"
         )
-        pairs = "; ".join(
-            f"W_{i + 1}[{j},{neuron.index}] = {number(n.weights[k].data).strip()} and "
-            f"δ_{i + 1}[{j}] = {number(n.z.grad).strip()}"
-            for j, n in enumerate(above, start=1)
-        )
+        pairs: list[str | Formula] = []
+        for j, n in enumerate(above, start=1):
+            pairs += [
+                *(["; "] if pairs else []),
+                Formula(f"W_{i + 1}[{j},{neuron.index}] = {number(n.weights[k].data).strip()}"),
+                " and ",
+                Formula(f"δ_{i + 1}[{j}] = {number(n.z.grad).strip()}"),
+            ]
         ask = number.question(
             f"d{d}/da of {name}",
             sum_rule,
             neuron.a.grad,
             (
-                f"For each neuron j of layer {i + 1}: the local derivative ∂z/∂a of its weighted "
-                f"sum z with respect to {name}'s activation a, which is its weight "
-                f"W_{i + 1}[j,{neuron.index}], times its upstream gradient δ_{i + 1}[j] = "
-                f"d{d}/dz; then add them up: d{d}/da = Σ_j W_{i + 1}[j,{neuron.index}] × "
-                f"δ_{i + 1}[j].",
-                f"Their numbers: {pairs}.",
+                (
+                    f"For each neuron j of layer {i + 1}: the local derivative ",
+                    Formula("∂z/∂a"),
+                    f" of its weighted sum z with respect to {name}'s activation a, which is "
+                    "its weight ",
+                    Formula(f"W_{i + 1}[j,{neuron.index}]"),
+                    ", times its upstream gradient ",
+                    Formula(f"δ_{i + 1}[j] = d{d}/dz"),
+                    "; then add them up: ",
+                    Formula(f"d{d}/da = Σ_j W_{i + 1}[j,{neuron.index}] × δ_{i + 1}[j]"),
+                    ".",
+                ),
+                ("Their numbers: ", *pairs, "."),
             ),
         )
         lines.append(_line(f"{sum_rule} = {terms} = {number(neuron.a.grad).strip()}", ask))
@@ -445,7 +535,10 @@ def _step_lines(network: Network, neuron: Neuron, view: GraphView, number: Numbe
         f"δ of {name}",
         f"{name}: {delta_rule}",
         neuron.z.grad,
-        (f"Which factors meet: {delta_meet}, {upstream}: {delta_rule}.", delta_numbers),
+        (
+            ("Which factors meet: ", *delta_meet, f", {upstream}: ", Formula(delta_rule), "."),
+            delta_numbers,
+        ),
     )
     lines.append(_line(f"{name}: {delta_rule} = {da} × {fz_value} = {delta_text}   ({why})", ask))
     delta = neuron.z.grad
@@ -460,11 +553,22 @@ def _step_lines(network: Network, neuron: Neuron, view: GraphView, number: Numbe
             f"d{d}/d{w} = δ × {x_name}",
             weight.grad,
             (
-                f"Which factors meet: the local derivative ∂z/∂{w} = {x_name}, the input the "
-                f"weight multiplies, times the upstream gradient δ = d{d}/dz of {name}: "
-                f"d{d}/d{w} = ∂z/∂{w} × d{d}/dz.",
-                f"Their numbers: {x_name} = {number(x.data).strip()} and δ = "
-                f"{number(delta).strip()}.",
+                (
+                    "Which factors meet: the local derivative ",
+                    Formula(f"∂z/∂{w} = {x_name}"),
+                    ", the input the weight multiplies, times the upstream gradient ",
+                    Formula(f"δ = d{d}/dz"),
+                    f" of {name}: ",
+                    Formula(f"d{d}/d{w} = ∂z/∂{w} × d{d}/dz"),
+                    ".",
+                ),
+                (
+                    "Their numbers: ",
+                    Formula(f"{x_name} = {number(x.data).strip()}"),
+                    " and ",
+                    Formula(f"δ = {number(delta).strip()}"),
+                    ".",
+                ),
             ),
         )
 
@@ -499,10 +603,15 @@ def _step_lines(network: Network, neuron: Neuron, view: GraphView, number: Numbe
             f"{number(neuron.bias.grad).strip()}"
         )
     )
+    if number.latex is not None:  # typeset: each line in LaTeX too
+        for line in lines:
+            line["tex"] = number.latex(line["text"])
     return lines
 
 
-def network_data(view: GraphView, network: Network, options: DrawOptions) -> dict[str, Any]:
+def network_data(
+    view: GraphView, network: Network, options: DrawOptions, *, typeset: bool = False
+) -> dict[str, Any]:
     """The network view's data, plain JSON: the input units, the layers of neurons (z, a, δ,
     dC/da, f'(z), their weights with value, gradient and `explain()` text), and the steps of
     the backward pass, one per neuron from the output layer back, each with its formulas and
@@ -513,11 +622,18 @@ def network_data(view: GraphView, network: Network, options: DrawOptions) -> dic
 
     A weight's `explain` ends with its gradient; `explain_before` numbers the lines of it that
     hold no number (the paths and the local derivatives' formulas), what the page shows of it
-    before the weight's neuron's step: a weight's gradient is never shown before its step."""
+    before the weight's neuron's step: a weight's gradient is never shown before its step.
+
+    `typeset=True` adds the LaTeX of what the page typesets: each step's lines (`tex`), the
+    questions' rules and hint formulas (see `Numbers.question`), and, while weights x nodes
+    stays under `TYPESET_EXPLAIN_BUDGET`, each weight's `explain_tex`, one row of an aligned
+    display for each line of `explain` (`left &right`; None for a line of prose, which keeps
+    its text)."""
     root = view.root
-    number = Numbers(options)
+    number = Numbers(options, typesetter(view.name(root)) if typeset else None)
     weights = sum(len(n.weights) for neurons in network.layers for n in neurons)
     explained = weights * len(view) <= EXPLAIN_BUDGET
+    typeset_explain = typeset and weights * len(view) <= TYPESET_EXPLAIN_BUDGET
     drawings = iter(
         render_svgs(
             [
@@ -529,8 +645,8 @@ def network_data(view: GraphView, network: Network, options: DrawOptions) -> dic
     )
 
     def weight(w: Value, n: Neuron, x: Value) -> dict[str, Any]:
-        full, before = (
-            _explained(root, w, view)
+        full, before, rows = (
+            _explained(root, w, view, typeset_explain)
             if explained
             else _briefly(root, w, n, x, view, weights, number)
         )
@@ -542,6 +658,7 @@ def network_data(view: GraphView, network: Network, options: DrawOptions) -> dic
             "grad": number(w.grad),
             "explain": full,
             "explain_before": before,
+            **({} if rows is None else {"explain_tex": rows}),
         }
 
     layers = []
@@ -603,10 +720,10 @@ def _briefly(
     view: GraphView,
     weights: int,
     number: Numbers,
-) -> tuple[str, list[int]]:
+) -> tuple[str, list[int], list[str | None] | None]:
     """A weight's chain rule through its neuron, for networks too large to explain every path
-    of every weight in the page, and the numbers of its lines without numbers (see
-    `_explained`): the rule, its numbers under it, and why there is no more."""
+    of every weight in the page, the numbers of its lines without numbers and, typeset, their
+    rows (see `_explained`): the rule, its numbers under it, and why there is no more."""
     cost, w = view.name(root), view.name(weight)
     rule = f"d{cost}/d{w} = ∂z/∂{w} × d{cost}/dz = x × δ"
     numbers = (
@@ -618,25 +735,52 @@ def _briefly(
         f"{w} is written out by explain({cost}, {w}) in Python; the page "
         f"does not hold it for all {weights:,} weights of a network this size.)"
     )
-    return f"{rule}\n{numbers}\n{why}", [0, 2]
+    text = f"{rule}\n{numbers}\n{why}"
+    if number.latex is None:
+        return text, [0, 2], None
+    latex, head = number.latex, f"d{cost}/d{w}"
+    rows = [
+        f"{latex(head)} &{latex(rule.removeprefix(head))}",
+        f"&{latex(numbers.strip())}",
+        None,  # prose: its text says it
+    ]
+    return text, [0, 2], rows
 
 
-def _explained(root: Value, weight: Value, view: GraphView) -> tuple[str, list[int]]:
+def _explained(
+    root: Value, weight: Value, view: GraphView, typeset: bool
+) -> tuple[str, list[int], list[str | None] | None]:
     """explain(root, weight) as text, and the numbers (from 0) of its lines that hold no
     number, which the page shows before the weight's neuron's step: the first, and for each
     path the local derivatives' names and formulas, not their numbers, the path's product or
     the total. Each path with factors is written in four lines (names, formulas, numbers,
     product), as `Explanation.text` writes them with every factor (identity=True); a text of
-    any other shape keeps its first line alone, which says what it explains."""
+    any other shape keeps its first line alone, which says what it explains. `typeset`: also
+    the rows of `to_latex(explanation)`'s aligned display, one for each line of the text."""
     try:
         explanation = explain(root, weight, view=view)
     except ValueError as error:  # too many paths to list: the message holds no gradient
         message = str(error)
-        return message, list(range(message.count("\n") + 1))
+        return message, list(range(message.count("\n") + 1)), None
     text, paths = explanation.text(), explanation.paths
+    rows = _aligned_rows(to_latex(explanation), text.count("\n") + 1) if typeset else None
     if any(not path.factors for path in paths) or text.count("\n") != 1 + 4 * len(paths):
-        return text, [0]
-    return text, [0, *(line for k in range(len(paths)) for line in (1 + 4 * k, 2 + 4 * k))]
+        return text, [0], rows
+    before = [0, *(line for k in range(len(paths)) for line in (1 + 4 * k, 2 + 4 * k))]
+    return text, before, rows
+
+
+def _aligned_rows(latex: str, lines: int) -> list[str | None]:
+    r"""The rows of `to_latex`'s aligned display (`\begin{aligned}`, rows `left &right` joined by
+    `\\` and a newline, `\end{aligned}`), which writes one row per line of the text: `lines`
+    of them, checked."""
+    head, tail = "\\begin{aligned}\n", "\n\\end{aligned}"
+    if not (latex.startswith(head) and latex.endswith(tail)):
+        raise AssertionError(f"to_latex wrote no aligned display: {latex[:60]!r}")
+    rows: list[str | None] = list(latex[len(head) : -len(tail)].split(" \\\\\n"))
+    if len(rows) != lines:
+        raise AssertionError(f"to_latex wrote {len(rows)} rows for {lines} lines")
+    return rows
 
 
 def network_deltas(cost: Value, *, model: nn.Module | None = None) -> list[list[float]]:

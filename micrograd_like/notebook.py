@@ -11,6 +11,10 @@ The widget is an anywidget, the `notebook` extra: `python -m pip install anywidg
 
 Like every reader it leaves the graph as it found it: the gradients it shows come from one
 fresh backward pass, and every node's `.grad` is put back afterwards.
+
+Its formulas are typeset by the KaTeX that ships in the package (`micrograd_like.latex`): the
+module starts with `katex_script()` and the stylesheet ends with `katex_style()`, about 380 kB
+sent to the notebook once per widget; nothing is fetched. `typeset=False` shows the text alone.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import json
 from typing import Any
 
 from micrograd_like.engine import Value
+from micrograd_like.latex import katex_script, katex_style
 from micrograd_like.page import backprop_data, script, style
 
 try:
@@ -40,12 +45,16 @@ class BackpropWidget(anywidget.AnyWidget):
     End and space. The keys go to the widget under the pointer or, with the pointer over none,
     to the one last clicked or stepped; never while typing in a cell (`page/widget.js`).
 
-    `draw_options` are `backprop_data`'s (rankdir, number_format, max_nodes). The widget holds
-    a snapshot taken when it is made; make a new one to show a changed graph.
+    `draw_options` are `backprop_data`'s (rankdir, number_format, max_nodes, quiz, and
+    `forward=W`: a second tab steps through forward mode, dC/dW from the inputs up, as on the
+    page of `save_backprop_html`; `typeset=False`: the formulas as text, not typeset). The
+    widget holds a snapshot taken when it is made; make a new one to show a changed graph.
     """
 
-    _esm = script("widget.js")  # anywidget's `render`, calling the page's mountBackprop
-    _css = style()
+    # anywidget's `render`, calling the page's mountBackprop, after KaTeX (one module: the
+    # widget's only script), which typesets the formulas where the data gives their LaTeX
+    _esm = katex_script() + script("widget.js")
+    _css = style() + katex_style()
     data = traitlets.Unicode("{}").tag(sync=True)  # backprop_data(root) as JSON
 
     def __init__(self, root: Value, **draw_options: Any) -> None:
@@ -55,9 +64,11 @@ class BackpropWidget(anywidget.AnyWidget):
                 f"{root!r}"
             )
         snapshot = backprop_data(root, **draw_options)
+        forward = snapshot["forward"]
+        beside = "" if forward is None else f", forward mode for {forward['title']} beside it"
         self._summary = (
             f"BackpropWidget: the backward pass of {snapshot['root']} in "
-            f"{len(snapshot['steps'])} steps (run the notebook to step through it)"
+            f"{len(snapshot['steps'])} steps{beside} (run the notebook to step through it)"
         )
         super().__init__(data=json.dumps(snapshot))
 

@@ -2,18 +2,26 @@
 script; nothing fetched from the network) that steps through the chain rule node by node.
 
 The front-end lives in `micrograd_like/page/` as ordinary files read with importlib.resources:
-page.html, two stylesheets, and ES modules that import from each other what they use, one way
-(no cycle, and none wires itself into another when it is loaded):
+page.html, three stylesheets, and ES modules that import from each other what they use, one
+way (no cycle, and none wires itself into another when it is loaded):
 
+    forward.js     the forward-mode tab beside the scalar view (micrograd_like.forward_tab);
+                   it imports nothing: page.js hands it the helpers it shares
     page.js        the scalar view, mountScalar, and what the network view shares with it
                    (stepControls, make, and the quiz: Quiz, quizBar, quizView); it imports
-                   nothing
+                   forward.js alone
     network.js     the network view of a network `nn` built, in two tabs with the scalar view
     backprop.js    mountBackprop(el, data, options): the one entry point, picking the view
     standalone.js  this page's entry: mountBackprop on the page's element and JSON data block
     widget.js      the notebook widget's entry (micrograd_like.notebook), anywidget's `render`
 
 All of them render from the plain dict `backprop_data()` returns.
+
+KaTeX (`page/katex/`, through `micrograd_like.latex`) is no module of theirs: the page runs it
+as a classic script of its own before them, the widget at the start of its module, and it
+publishes `micrograd_like_katex`, which page.js's `typeset()` alone reads. The data carries the
+LaTeX of each formula beside its text (`typeset=True`); a formula is typeset once shown, and
+where KaTeX is missing its text stays.
 
 A page opened from file:// may not load one module file from another, so `script(entry)`
 bundles: `entry` and every module it imports, each once, dependencies first, as the text of
@@ -40,12 +48,16 @@ from typing import Any
 
 from micrograd_like._io import atomic_write_text, check_writable
 from micrograd_like.engine import Value
+from micrograd_like.forward_tab import checked_wrt, forward_data
+from micrograd_like.latex import katex_script, katex_style, latex_lines
 from micrograd_like.network import (
     NETWORK_MAX_NODES,
+    Formula,
     Line,
     Numbers,
     find_network,
     network_data,
+    typesetter,
 )
 from micrograd_like.stepping import put_back
 from micrograd_like.steps import BackwardStep, backward_steps, local_formula
@@ -68,8 +80,8 @@ def asset(name: str) -> str:
 
 
 def style() -> str:
-    """The page's whole stylesheet: page.css and network.css."""
-    return asset("page.css") + "\n" + asset("network.css")
+    """The page's whole stylesheet: page.css, network.css and forward.css."""
+    return asset("page.css") + "\n" + asset("network.css") + "\n" + asset("forward.css")
 
 
 def scripts() -> dict[str, str]:
@@ -194,14 +206,19 @@ def backprop_data(
     number_format: str | None = None,
     max_nodes: int = 500,
     quiz: bool = False,
+    forward: Value | None = None,
+    typeset: bool = True,
 ) -> dict[str, Any]:
     """Everything the stepper shows, as a plain JSON-able dict: the drawing (`svg`, the forward
     pass: values only), the `nodes` (id, name, op, role, data), the `steps` of one backward
     pass (the node, its gradient, each input's share and the chain-rule text, also line by
     line with the quiz's question for each share), the `legend`, a `note` saying where the
-    gradients come from, and `quiz`: whether the page opens with its quiz on (see
+    gradients come from, `quiz`: whether the page opens with its quiz on, and `forward`:
+    None, or for `forward=W` the forward-mode tab's data (`forward_tab.forward_data`; see
     `save_backprop_html`). Numbers are written as the drawing writes them (`number_format`),
-    a zero never with a minus sign.
+    a zero never with a minus sign. `typeset=True` adds the LaTeX of every formula the page
+    typesets, beside its text: each line's `tex`, each question's `rule_tex` and `hints_tex`
+    (`network.Numbers.question`), each weight's `explain_tex` (`network.network_data`).
 
     The gradients are those of one fresh backward pass, leaf grads started at 0, whatever the
     graph held before. It reads the graph and leaves it as it was: every node's grad is put
@@ -211,13 +228,16 @@ def backprop_data(
     before any work.
     """
     options = _options("backprop_data", rankdir, number_format, max_nodes)
-    return _collect(root, options, _switch("backprop_data", quiz))
+    quiz = _switch("backprop_data", quiz)
+    typeset = _switch("backprop_data", typeset, "typeset")
+    wrt = checked_wrt("backprop_data", root, forward)
+    return _collect(root, options, quiz, wrt, typeset=typeset)
 
 
-def _switch(caller: str, quiz: object) -> bool:
-    if not isinstance(quiz, bool):
-        raise TypeError(f"{caller}: quiz must be True or False, got {quiz!r}")
-    return quiz
+def _switch(caller: str, value: object, name: str = "quiz") -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{caller}: {name} must be True or False, got {value!r}")
+    return value
 
 
 def _options(caller: str, rankdir: str, number_format: str | None, max_nodes: int) -> DrawOptions:
@@ -232,7 +252,14 @@ def _options(caller: str, rankdir: str, number_format: str | None, max_nodes: in
     )
 
 
-def _collect(root: Value, options: DrawOptions, quiz: bool) -> dict[str, Any]:
+def _collect(
+    root: Value,
+    options: DrawOptions,
+    quiz: bool,
+    forward: Value | None = None,
+    *,
+    typeset: bool = False,
+) -> dict[str, Any]:
     try:
         check_size(root, options)
         too_large = None
@@ -244,7 +271,7 @@ def _collect(root: Value, options: DrawOptions, quiz: bool) -> dict[str, Any]:
     network = find_network(view)
     if too_large is not None and network is None:
         raise too_large
-    number = Numbers(options)
+    number = Numbers(options, typesetter(view.name(root)) if typeset else None)
     svg = None if too_large else render_bytes(draw_view(view, options), "svg").decode("utf-8")
     # the page's own pass, put back exactly afterwards: invisible to the program, and to a
     # backward_steps() pass paused over this graph, which goes on as if nothing had run
@@ -271,7 +298,9 @@ def _collect(root: Value, options: DrawOptions, quiz: bool) -> dict[str, Any]:
             for step in backward_steps(root, view=view)
         ]
         # read while the grads are this pass's: each neuron's delta is its z's grad
-        network_view = None if network is None else network_data(view, network, options)
+        network_view = (
+            None if network is None else network_data(view, network, options, typeset=typeset)
+        )
     nodes = [
         {
             "id": view.id(node),
@@ -306,6 +335,7 @@ def _collect(root: Value, options: DrawOptions, quiz: bool) -> dict[str, Any]:
         "steps": steps,
         "legend": legend,
         "note": note,
+        "forward": None if forward is None else forward_data(view, forward, steps, number),
     }
 
 
@@ -317,19 +347,34 @@ def _step_lines(step: BackwardStep, view: GraphView, number: Numbers) -> list[Li
     constants (numbers lifted into the graph, which no one changes) are shown with their step,
     not asked: their line has its `rule` alone. With every factor written (identity=True, as
     the page's steps are), `text()` writes one line per share, after at most one line about
-    the node itself (the root's dC/dC = 1, a leaf's final gradient)."""
+    the node itself (the root's dC/dC = 1, a leaf's final gradient).
+
+    Typeset (`number.latex`), each line has its `tex` (`latex.latex_lines`), and each rule its
+    `rule_tex`: the line's LaTeX up to its first ` = `, where its numbers start (the LaTeX of a
+    name never holds a space, so that ` = ` is the line's own)."""
     lines = step.text().split("\n")
     head = len(lines) - len(step.shares)
     if head not in (0, 1):
         raise AssertionError(f"{step.name}'s step has {len(lines)} lines for its shares")
-    found: list[Line] = [{"text": line} for line in lines[:head]]
+    texs: list[str | None] = [None] * len(lines)
+    if number.latex is not None:
+        texs = list(latex_lines(step))
+    found: list[Line] = [
+        {"text": line} | ({} if tex is None else {"tex": tex})
+        for line, tex in zip(lines[:head], texs[:head], strict=True)
+    ]
     root, node, times = step.root_name, step.name, UNICODE.times
     upstream = UNICODE.grad(root, node)
-    for position, (share, line) in enumerate(zip(step.shares, lines[head:], strict=True)):
+    shares = zip(step.shares, lines[head:], texs[head:], strict=True)
+    for position, (share, line, tex) in enumerate(shares):
         target, local = UNICODE.grad(root, share.name), UNICODE.local(node, share.name)
         rule = f"{target} += {local} {times} {upstream}"  # the line without its numbers
+        typeset = {} if tex is None else {"tex": tex}
+        rule_tex = None if tex is None else tex.split(" = ", 1)[0]
         if view.role(share.input) == "constant":
-            found.append({"text": line, "rule": rule})
+            found.append({"text": line, "rule": rule} | typeset)
+            if rule_tex is not None:
+                found[-1]["rule_tex"] = rule_tex
             continue
         formula = local_formula(step.node, position, view)
         ask = number.question(
@@ -337,15 +382,24 @@ def _step_lines(step: BackwardStep, view: GraphView, number: Numbers) -> list[Li
             rule,
             share.contribution,
             (
-                f"Which factors meet: the local derivative {local}"
-                + ("" if formula == "?" else f" = {formula}")
-                + f", computed by {node}'s op in the forward pass, times the upstream gradient "
-                f"{upstream}, found before.",
-                f"Their numbers: {local} = {number(share.local).strip()} and {upstream} = "
-                f"{number(step.upstream).strip()}.",
+                (
+                    "Which factors meet: the local derivative ",
+                    Formula(local + ("" if formula == "?" else f" = {formula}")),
+                    f", computed by {node}'s op in the forward pass, times the upstream gradient ",
+                    Formula(upstream),
+                    ", found before.",
+                ),
+                (
+                    "Their numbers: ",
+                    Formula(f"{local} = {number(share.local).strip()}"),
+                    " and ",
+                    Formula(f"{upstream} = {number(step.upstream).strip()}"),
+                    ".",
+                ),
             ),
+            rule_tex=rule_tex,
         )
-        found.append({"text": line, "ask": ask})
+        found.append({"text": line, "ask": ask} | typeset)
     return found
 
 
@@ -358,6 +412,8 @@ def save_backprop_html(
     number_format: str | None = None,
     max_nodes: int = 500,
     quiz: bool = False,
+    forward: Value | None = None,
+    typeset: bool = True,
 ) -> Path:
     """Write a page that replays the backward pass of `root` and return its path.
 
@@ -382,11 +438,33 @@ def save_backprop_html(
     and nothing on it (tables, the graph, lines, a clicked neuron or weight) shows a gradient
     before its step; the numbers are in the page's data block, which a browser does not show.
 
+    `forward=W` (a node of the graph, usually a weight or an input) puts the scalar view in a
+    tab beside a second one, "Forward mode: dC/dW", which steps through forward mode
+    (`derivatives.forward_steps(root, W)`) on the same drawing from the inputs up: the current
+    node and the inputs it reads outlined, each node's tangent d node/dW written under its box
+    as the pass reaches it, and the step's chain-rule line. Its last step, dC/dW, compares the
+    two passes: the same number, the same local derivatives multiplied in the other order, and
+    the count (one forward pass per input, one backward pass for all). It asks no question; in
+    quiz mode its dC/dW and the comparison wait until the backward pass's questions up to W's
+    gradient are answered.
+
+    The formulas are typeset (`typeset=True`) by KaTeX, inlined in the page with its fonts
+    (`latex.katex_script`, `latex.katex_style`: about 390 kB, nothing fetched): each step's
+    chain-rule lines and a weight's explain() as maths, with the lines as `backward_steps()` and
+    `explain()` print them beneath, and the quiz's question and the formulas of its hints.
+    Where the script cannot run, or KaTeX refuses a formula, the text stays. `typeset=False`
+    writes the page without KaTeX and its LaTeX: the text alone, a smaller file.
+
+    The browser's own Print prints the view as it stands: no buttons, the whole drawing, the
+    current step and the table (on landscape paper when the drawing is wider than tall).
+    Ticking "print every step" beside the buttons prints every step instead, one to a page (in
+    quiz mode, the steps answered so far).
+
     The gradients are those of one fresh backward pass (see `backprop_data`); every grad of the
     graph is left exactly as it was. Every argument is checked before any work: `title` a
-    string, `quiz` True or False, the drawing options as `draw_dot`'s, `path` as the writer
-    checks it (`_io.check_writable`: a new or writable regular file in an existing, writable
-    folder). The file is written atomically.
+    string, `quiz` True or False, `forward` None or a node of the graph, the drawing options
+    as `draw_dot`'s, `path` as the writer checks it (`_io.check_writable`: a new or writable
+    regular file in an existing, writable folder). The file is written atomically.
     """
     if not isinstance(title, str):
         raise TypeError(
@@ -394,6 +472,8 @@ def save_backprop_html(
         )
     options = _options("save_backprop_html", rankdir, number_format, max_nodes)
     quiz = _switch("save_backprop_html", quiz)
+    typeset = _switch("save_backprop_html", typeset, "typeset")
+    wrt = checked_wrt("save_backprop_html", root, forward)
     try:
         target = check_writable(path, caller="save_backprop_html")
     except IsADirectoryError as error:  # the writer's refusal, and the name it would take
@@ -402,10 +482,31 @@ def save_backprop_html(
         )
         advice.errno = error.errno
         raise advice from None
-    data = _collect(root, options, quiz)
+    data = _collect(root, options, quiz, wrt, typeset=typeset)
     # "<" written as a JSON escape, so no "</script>" in a label can end the data block early
     payload = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
+    # KaTeX in a classic script of its own, run before the page's module: were it to fail to
+    # load or to start, the page still runs, with its formulas as text
+    katex = f"<script>\n{katex_script()}</script>" if typeset else ""
     page = Template(asset("page.html")).substitute(
-        title=html.escape(title), style=style(), script=script("standalone.js"), data=payload
+        title=html.escape(title),
+        style=style() + (katex_style() if typeset else "") + _paper(data),
+        katex=katex,
+        script=script("standalone.js"),
+        data=payload,
     )
     return atomic_write_text(target, page)
+
+
+_SVG_SIZE = re.compile(r'<svg width="(?P<width>[\d.]+)pt" height="(?P<height>[\d.]+)pt"')
+
+
+def _paper(data: Mapping[str, Any]) -> str:
+    """The page's paper for the browser's Print: landscape when the view it opens on is wider
+    than tall (a network's columns, a graph drawn left to right), so that the drawing, scaled
+    to the page, prints at a size its text can be read at; else the browser's own choice."""
+    found = None if data["svg"] is None else _SVG_SIZE.match(data["svg"])
+    wide = data["network"] is not None or (
+        found is not None and float(found["width"]) > float(found["height"])
+    )
+    return "\n@page { size: landscape; }\n" if wide else ""

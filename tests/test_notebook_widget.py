@@ -10,8 +10,9 @@ import sys
 import pytest
 
 from micrograd_like.engine import Value
+from micrograd_like.latex import katex_script, katex_style
 from micrograd_like.notebook import BackpropWidget, show_backprop
-from micrograd_like.page import asset, backprop_data, script
+from micrograd_like.page import asset, backprop_data, script, style
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -29,9 +30,11 @@ def one_weight() -> tuple[Value, Value, Value]:
 def test_the_widget_is_the_page_script_and_style_with_the_page_data() -> None:
     cost, _, _ = one_weight()
     widget = BackpropWidget(cost)
-    assert widget._esm.startswith(asset("page.js"))
-    assert widget._esm == script("widget.js")  # page/widget.js and the scripts it imports
+    # KaTeX first (its script defines micrograd_like_katex before the page's scripts run),
+    # then page/widget.js and the scripts it imports; the page's style, then KaTeX's
+    assert widget._esm == katex_script() + script("widget.js")
     assert 'mountBackprop(el, JSON.parse(model.get("data")));' in widget._esm
+    assert widget._css == style() + katex_style()
     assert widget._css.startswith(asset("page.css"))
     assert "function mountTabs(el, data, options)" in widget._esm  # the network view too
     assert json.loads(widget.data) == backprop_data(cost)
@@ -72,6 +75,27 @@ def test_drawing_options_go_to_the_page_data_and_are_checked() -> None:
     assert json.loads(BackpropWidget(cost, rankdir="TB").data) == backprop_data(cost, rankdir="TB")
     with pytest.raises(ValueError, match="rankdir"):
         BackpropWidget(cost, rankdir="sideways")
+
+
+def keys(data: object) -> set[str]:
+    """Every key of every dict in `data`, however deep."""
+    if isinstance(data, dict):
+        return set(data).union(*(keys(value) for value in data.values()))
+    if isinstance(data, list):
+        return set().union(*(keys(value) for value in data))
+    return set()
+
+
+def test_the_widget_typesets_its_formulas_unless_told_not_to() -> None:
+    cost, _, _ = one_weight()
+    typeset = json.loads(BackpropWidget(cost).data)
+    assert all("tex" in line for step in typeset["steps"] for line in step["lines"])
+    plain = json.loads(BackpropWidget(cost, typeset=False).data)
+    assert {key for key in keys(typeset) if key.endswith("tex")} == {"tex", "rule_tex", "hints_tex"}
+    assert {key for key in keys(plain) if key.endswith("tex")} == set()  # its text alone
+    assert plain == backprop_data(cost, typeset=False)
+    with pytest.raises(TypeError, match=r"^backprop_data: typeset must be True or False, got 1"):
+        BackpropWidget(cost, typeset=1)
 
 
 def test_a_root_that_is_not_a_value_is_a_type_error_naming_the_widget() -> None:

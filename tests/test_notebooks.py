@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from demos.notebooks.build import NOTEBOOKS, WIDGET_VIEW, execute, widget_views
-from micrograd_like.page import asset
+from micrograd_like.notebook import BackpropWidget
 
 NAMES = [
     "1_the_graph",
@@ -106,8 +106,8 @@ def test_watch_backprop_steps_through_seed_002_with_the_shared_front_end(
     assert len(outputs(notebook, WIDGET_VIEW)) == 2  # seed 002's one weight, the one-neuron chain
     one_weight, chain = widget_views(notebook)
     for widget in (one_weight, chain):
-        assert widget["_esm"].startswith(asset("page.js"))  # the page's own script and style
-        assert widget["_css"].startswith(asset("page.css"))
+        assert widget["_esm"] == BackpropWidget._esm  # the page's own script and style
+        assert widget["_css"] == BackpropWidget._css
     steps = [step["text"] for step in json.loads(one_weight["data"])["steps"]]
     assert any("dC/dw += ∂a/∂w × dC/da = 1.5 × 1.4 = 2.1" in text for text in steps)
     assert "w.grad before backward(): 0.0" in printed(notebook)  # the widget left it alone

@@ -51,7 +51,10 @@ def grads(root: Value) -> list[float]:
 def test_page_is_one_file_with_nothing_fetched(tmp_path: Path) -> None:
     cost, _ = one_neuron()
     text = save_backprop_html(cost, tmp_path / "backprop.html").read_text(encoding="utf-8")
-    assert re.search(r"<(script|link|img)[^>]*(src|href)=", text) is None
+    # the page's markup, its scripts' code left out (KaTeX's holds the string '<img src="')
+    markup = re.sub(r"(<script[^>]*>).*?(</script>)", r"\1\2", text, flags=re.S)
+    assert re.search(r"<(script|link|img)[^>]*(src|href)=", markup) is None
+    assert re.findall(r"url\((?!data:)", markup) == []  # KaTeX's fonts are inlined
     assert "\\u003csvg" in text  # the drawing, inline in the data block ("<" escaped)
     assert "function mountBackprop(el, data, options)" in text  # the package's scripts, inline
     assert '<script type="module">' in text  # one module script, its imports resolved inline
@@ -61,7 +64,9 @@ def test_page_is_one_file_with_nothing_fetched(tmp_path: Path) -> None:
 def test_a_label_cannot_close_the_data_block(tmp_path: Path) -> None:
     x = Value(2.0, "</script><script>alert(1)</script>")
     text = save_backprop_html(x * 3, tmp_path / "page.html").read_text(encoding="utf-8")
-    assert text.count("</script>") == 2  # the data block's and the page script's, no more
+    assert text.count("</script>") == 3  # the data block's, KaTeX's and the page's, no more
+    plain = save_backprop_html(x * 3, tmp_path / "plain.html", typeset=False)
+    assert plain.read_text(encoding="utf-8").count("</script>") == 2  # no KaTeX
 
 
 def test_the_page_leaves_every_grad_exactly_as_it_found_it(tmp_path: Path) -> None:

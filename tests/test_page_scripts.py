@@ -23,6 +23,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from demos.network_page import seed_network
 from micrograd_like.engine import Value
+from micrograd_like.latex import katex_script
 from micrograd_like.page import asset, backprop_data, bundle, save_backprop_html, script, scripts
 from tests.chromium import chromium
 
@@ -70,7 +71,14 @@ def names_used(name: str) -> set[str]:
 
 
 def test_every_script_is_a_module_of_import_lines_of_one_form() -> None:
-    assert set(SCRIPTS) == {"page.js", "network.js", "backprop.js", *ENTRIES, *OWN_PAGES}
+    assert set(SCRIPTS) == {
+        "forward.js",
+        "page.js",
+        "network.js",
+        "backprop.js",
+        *ENTRIES,
+        *OWN_PAGES,
+    }
     for name, text in SCRIPTS.items():
         assert "use strict" not in text, name  # a module is strict already
         statements = re.findall(r"^import\b.*$", text, re.M)
@@ -102,7 +110,10 @@ def test_every_import_names_a_script_and_what_it_exports() -> None:
 def test_no_script_shares_anything_through_globals() -> None:
     assignment = re.compile(r"\b(?:window|self|document)(?:\.[\w$]+|\[[^\]]*\])+\s*=(?![=>])")
     for name, text in SCRIPTS.items():
-        assert "globalThis" not in names_used(name), name
+        # the one thing they take from outside: the KaTeX that latex.katex_script() publishes
+        # before them, read by page.js's typeset() alone, never written
+        outside = re.findall(r"\bglobalThis\b[\w$.]*", text)
+        assert outside == (["globalThis.micrograd_like_katex"] if name == "page.js" else []), name
         assert assignment.findall(text) == [], name
 
 
@@ -114,6 +125,7 @@ def test_the_imports_run_one_way() -> None:
         assert ready, f"an import cycle among {sorted(graph.keys() - set(order))}"
         order += ready
     assert order == [
+        "forward.js",
         "model.js",
         "page.js",
         "network.js",
@@ -155,9 +167,10 @@ def test_the_bundle_is_the_scripts_in_import_order_without_their_import_lines() 
         bundled = script(entry)
         assert bundled == "\n".join(
             re.sub(r"^import .*\n", "", SCRIPTS[name], flags=re.M)
-            for name in ["page.js", "network.js", "backprop.js", entry]
+            for name in ["forward.js", "page.js", "network.js", "backprop.js", entry]
         )
-        assert bundled.startswith(asset("page.js"))  # page.js imports nothing: it comes first
+        # forward.js imports nothing, and page.js, which the others build on, imports it
+        assert bundled.startswith(asset("forward.js"))
         assert "import {" not in bundled
 
 
@@ -306,11 +319,14 @@ import(url).then((module) => {
 
 
 def render_widget(browser: WebDriver, served: tuple[Path, str], data: dict[str, Any]) -> None:
+    """The widget's module, KaTeX first, as BackpropWidget._esm is (test_notebook_widget.py),
+    rendered on `data`."""
     folder, url = served
     (folder / "notebook.html").write_text("<!DOCTYPE html><body></body>", encoding="utf-8")
     browser.get(f"{url}/notebook.html")
     errors(browser)
-    failure = browser.execute_async_script(RENDER_WIDGET, script("widget.js"), json.dumps(data))
+    module = katex_script() + script("widget.js")
+    failure = browser.execute_async_script(RENDER_WIDGET, module, json.dumps(data))
     assert failure is None
 
 
@@ -342,6 +358,24 @@ def test_the_widget_opens_with_its_quiz_on_when_its_data_says_so(
     )
     score = browser.find_element(By.CSS_SELECTOR, ".backprop .quiz-score").text
     assert score == "Score: 1 right of 1 · 1 at the first try · 0 revealed"
+    assert errors(browser) == []
+
+
+def test_the_widget_typesets_its_formulas_with_the_katex_its_module_starts_with(
+    browser: WebDriver, served: tuple[Path, str]
+) -> None:
+    data = backprop_data(one_neuron())
+    render_widget(browser, served, data)
+    for _ in range(3):
+        browser.find_element(By.CSS_SELECTOR, ".backprop button.next").click()
+    typeset = browser.execute_script(
+        "return [...document.querySelectorAll('.backprop .lines-math > .typeset')].map("
+        "(row) => [row.dataset.tex, row.dataset.texDone === row.dataset.tex, "
+        "row.querySelector('.katex math') !== null]);"
+    )
+    assert typeset == [[line["tex"], True, True] for line in data["steps"][2]["lines"]]
+    text = browser.find_element(By.CSS_SELECTOR, ".backprop pre.lines").text
+    assert text == data["steps"][2]["text"]  # and beneath, as the program prints it
     assert errors(browser) == []
 
 

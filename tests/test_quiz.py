@@ -5,8 +5,9 @@ dC/dnode in the scalar view; dC/da, δ and dC/dw in the network view); a wrong a
 hint in two stages, first which local derivative and which upstream gradient meet, then their
 numbers; Esc reveals; a running score counts. Driven in headless Chromium with the keyboard
 alone, and at every state the page's text (what a reader sees, `document.body.innerText`, and
-everything the page holds in its elements, hidden or not, with their tooltips) is checked
-against an oracle built from the engine's own backward pass: no gradient before its step.
+everything the page holds in its elements, hidden or not, with their tooltips and the LaTeX of
+its typeset formulas) is checked against an oracle built from the engine's own backward pass:
+no gradient before its step.
 Outside quiz mode the network view keeps the same rule for its neurons and weights.
 """
 
@@ -299,12 +300,15 @@ class Seen:
         return self.owed - self.allowed
 
 
-# the text a reader sees, everything the mount holds (hidden or not), and its tooltips
+# the text a reader sees, everything the mount holds (hidden or not), its tooltips, and the
+# LaTeX of its formulas with what KaTeX keeps of their text (typeset.js's data-tex-*)
 PAGE_TEXT = """
 const mount = document.getElementById("backprop");
 const tips = [...mount.querySelectorAll("[title], [aria-label], [placeholder], [alt]")].map(
   (el) => ["title", "aria-label", "placeholder", "alt"].map((a) => el.getAttribute(a) || ""));
-return [document.body.innerText, mount.textContent, tips.flat().join(" ")];
+const tex = [...mount.querySelectorAll("*")].map((el) => [...el.attributes]
+  .filter((a) => a.name.startsWith("data-tex")).map((a) => a.value)).flat();
+return [document.body.innerText, mount.textContent, tips.flat().join(" "), tex.join(" ")];
 """
 
 
@@ -331,8 +335,24 @@ def typed(driver: WebDriver, *keys: str) -> None:
     driver.switch_to.active_element.send_keys(*keys)
 
 
+# the quiz panel's question and what it told the learner, line by line, each typeset formula
+# as the text it was given (typeset.js keeps it in data-tex-text: KaTeX's own text is maths)
+QUIZ_TEXT = """
+const panel = document.querySelector(arguments[0] + " .quiz");
+const plain = (el) => {
+  const copy = el.cloneNode(true);
+  for (const each of copy.querySelectorAll("[data-tex-text]")) {
+    each.textContent = each.dataset.texText;
+  }
+  return copy.textContent;
+};
+return [panel.querySelector(".quiz-prompt"), ...panel.querySelectorAll(".quiz-feedback > div")]
+  .map(plain).join("\\n");
+"""
+
+
 def quiz_text(driver: WebDriver, scope: str) -> str:
-    return str(driver.find_element(By.CSS_SELECTOR, f"{scope} .quiz").text)
+    return str(driver.execute_script(QUIZ_TEXT, scope))
 
 
 def score(driver: WebDriver) -> str:

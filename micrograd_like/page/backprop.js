@@ -9,14 +9,15 @@
 //
 // At the top, the quiz's switch and score (page.js's quizBar), for every view of the mount: the
 // quiz starts on when data.quiz is true (save_backprop_html(..., quiz=True), or the widget's
-// data made the same way). The views get the mount's Quiz as options.quiz.
+// data made the same way). The views get the mount's Quiz as options.quiz, and the box "print
+// every step" (options.print).
 
 import {Quiz, mountScalar, quizBar} from "./page.js";
 import {mountTabs} from "./network.js";
 
 export function mountBackprop(el, data, options) {
   const quiz = new Quiz(data.quiz === true);
-  const views = Object.assign({}, options, {quiz: quiz});
+  const views = Object.assign({}, options, {quiz: quiz, print: true});
   const mounted = data.network ? mountTabs(el, data, views) : mountScalar(el, data, views);
   el.insertBefore(quizBar(quiz), el.firstChild);
   return mounted;

@@ -18,8 +18,11 @@
 // mountTabs(el, data, options) puts it in two tabs: the network, opened first, and the scalar
 // graph of every node (page.js's mountScalar), mounted the first time it is shown. Both ask
 // their questions when the mount's Quiz (options.quiz) is on.
+//
+// Formulas are typeset as in the scalar view (page.js's writeLines, typeset): a step's lines,
+// and a clicked weight's explain() as one aligned display of the lines it may show by then.
 
-import {SVG_NS, make, mountScalar, quizView, stepControls} from "./page.js";
+import {SVG_NS, make, mountScalar, printEvery, quizView, stepControls, typeset, writeLines} from "./page.js";
 
 function svgMake(tag, attributes, parent, text) {
   const node = document.createElementNS(SVG_NS, tag);
@@ -71,6 +74,7 @@ function mountNetwork(el, data, options) {
        "pass reaches it, \u03B4 = d" + net.cost.name + "/dz. Edges are weights (blue " +
        "positive, red negative, thicker larger). Click a neuron for its own graph, a weight " +
        "for its chain rule. " + data.note);
+  const math = make("div", "lines-math", el);
   const lines = make("pre", "lines net-lines", el);
   const box = make("div", "net-graph", el);
   const detail = make("div", "net-detail", el);
@@ -175,17 +179,16 @@ function mountNetwork(el, data, options) {
   let step = 0, come = 0;  // the step shown, and the last step whose gradients show
   let shownDetail = null;  // what the detail pane shows: a weight or a neuron, and as of when
 
-  function show(to) {
-    step = to;
-    come = ask ? ask.shown(step) : step;
-    const current = step > 0 ? net.steps[step - 1] : null;
+  // the drawing at step `at`, with the deltas of the steps up to `upTo`
+  function paint(at, upTo) {
+    const current = at > 0 ? net.steps[at - 1] : null;
     net.layers.forEach((layer, i) => layer.forEach((n, j) => {
-      const known = order[i][j] <= come;
+      const known = order[i][j] <= upTo;
       deltaTexts[i][j].textContent = known ? "\u03B4 " + n.delta : "\u03B4 \u2026";
       deltaTexts[i][j].classList.toggle("final", known);
       units[i][j].classList.toggle("known", known);
-      units[i][j].classList.toggle("current", order[i][j] === step);
-      weightLines[i][j].forEach((e) => e.line.classList.toggle("current", order[i][j] === step));
+      units[i][j].classList.toggle("current", order[i][j] === at);
+      weightLines[i][j].forEach((e) => e.line.classList.toggle("current", order[i][j] === at));
     }));
     // the deltas of the layer above that this step reads (W^T δ): outlined in orange
     for (const marked of svg.querySelectorAll(".reading")) marked.classList.remove("reading");
@@ -195,18 +198,32 @@ function mountNetwork(el, data, options) {
         units[current.layer][j].classList.add("reading");
       });
     }
+  }
+
+  function said(at) {
+    const current = net.steps[at - 1];
+    return "Step " + at + " of " + total + ": layer " + current.layer + ", neuron " +
+      current.index;
+  }
+
+  function show(to) {
+    step = to;
+    come = ask ? ask.shown(step) : step;
+    const current = step > 0 ? net.steps[step - 1] : null;
+    paint(step, come);
     if (current === null) {
       status.textContent = "Forward pass: z and a of every neuron (" + total +
         " backward steps to go, one per neuron)";
       const d = "d" + net.cost.name + "/d";  // a gradient of the cost, by its own name
-      lines.textContent = "Press Next or the right arrow: the backward pass starts at the " +
-        "output layer, where \u03B4_L = " + d + "a_L \u2299 f'(z_L), and moves " +
-        "back one layer at a time: \u03B4_i = (W_{i+1}^T \u03B4_{i+1}) \u2299 f'(z_i), " +
-        d + "W_i = \u03B4_i x_{i\u22121}^T, " + d + "b_i = \u03B4_i.";
+      writeLines(math, lines, [{
+        text: "Press Next or the right arrow: the backward pass starts at the " +
+          "output layer, where \u03B4_L = " + d + "a_L \u2299 f'(z_L), and moves " +
+          "back one layer at a time: \u03B4_i = (W_{i+1}^T \u03B4_{i+1}) \u2299 f'(z_i), " +
+          d + "W_i = \u03B4_i x_{i\u22121}^T, " + d + "b_i = \u03B4_i.",
+      }]);
     } else {
-      status.textContent = "Step " + step + " of " + total + ": layer " + current.layer +
-        ", neuron " + current.index;
-      lines.textContent = ask && ask.open(step) ? ask.visible(step) : current.text;
+      status.textContent = said(step);
+      writeLines(math, lines, ask && ask.open(step) ? ask.visible(step) : current.lines);
       const b = units[current.layer - 1][current.index - 1].getBoundingClientRect();
       const frame = box.getBoundingClientRect();
       if (b.top < frame.top || b.bottom > frame.bottom) {  // keep the current neuron in view
@@ -235,9 +252,18 @@ function mountNetwork(el, data, options) {
          " = " + (known ? w.grad : "\u2026 (its neuron's step, " + order[i][j] +
          ", has not come yet)"));
     const before = new Set(w.explain_before);  // its lines without numbers
-    make("pre", "explain", detail, known ? w.explain
-      : w.explain.split("\n").filter((_, line) => before.has(line)).join("\n") +
-        "\n(the numbers come at step " + order[i][j] + ", " + n.name + "'s)");
+    const shows = (line) => known || before.has(line);
+    const text = w.explain.split("\n").filter((_, line) => shows(line)).join("\n");
+    // typeset, the lines it shows as one display, aligned on their = (shown once typeset)
+    const rows = (w.explain_tex || []).filter((row, line) => row !== null && shows(line));
+    if (rows.length > 0) {
+      const display = make("div", "explain-math", detail, text);
+      display.dataset.tex = "\\begin{aligned}" + rows.join(" \\\\ ") + "\\end{aligned}";
+      display.dataset.texDisplay = "block";
+      typeset(display);
+    }
+    make("pre", "explain", detail, known ? text
+      : text + "\n(the numbers come at step " + order[i][j] + ", " + n.name + "'s)");
     shownDetail = {at: [i, j], k: k, again: () => showWeight(i, j, k)};
     shownDetail.seen = seen(shownDetail);
   }
@@ -259,6 +285,23 @@ function mountNetwork(el, data, options) {
     shownDetail.seen = seen(shownDetail);
   }
 
+  // printed, every step the page may show: the network as it stands then, and the step's lines
+  function printPages() {
+    const pages = [];
+    for (let k = 1; k <= (ask ? ask.answered() : total); k++) {
+      const page = make("section", "print-step");
+      make("h2", "", page, said(k));
+      paint(k, k);
+      page.appendChild(svg.cloneNode(true));
+      writeLines(make("div", "lines-math", page), make("pre", "lines", page),
+                 net.steps[k - 1].lines);
+      pages.push(page);
+    }
+    paint(step, come);  // the drawing back at the step on screen
+    return pages;
+  }
+
+  if (options.print) printEvery(el, controls, printPages);
   show(0);
   return {go: stepper.go, showNeuron: showNeuron, showWeight: showWeight};
 }
@@ -282,15 +325,18 @@ function neuronData(data, n, owner, at, come) {
     data.steps.forEach((s, k) => {
       if (!own.has(s.node)) return;
       const head = s.lines.length - s.shares.length;
-      const text = s.lines.map((line, m) => {
+      const lines = s.lines.map((line, m) => {
         const share = m >= head ? s.shares[m - head] : null;
-        if (share === null || !hide.includes(share.input)) return line.text;
-        const rule = (line.ask || line).rule;  // the line without its numbers
-        return rule + "   (its number comes at step " + owner[share.input] + ")";
-      }).join("\n");
+        if (share === null || !hide.includes(share.input)) return line;
+        const rule = line.ask || line;  // the line without its numbers
+        const later = "its number comes at step " + owner[share.input];
+        return {text: rule.rule + "   (" + later + ")",
+                tex: rule.rule_tex && rule.rule_tex + " \\quad \\text{(" + later + ")}"};
+      });
       steps.push(Object.assign({}, s, {
         number: k + 1,
-        text: text,
+        text: lines.map((line) => line.text).join("\n"),
+        lines: lines,
         shares: s.shares.filter((share) => drawn.has(share.input)),
       }));
     });

@@ -1,7 +1,8 @@
 // The scalar view of the backprop stepper: the graph Graphviz drew, the step's chain-rule lines,
 // the table of nodes and the key, stepped one node at a time. The other scripts build on it:
 // network.js (the network view, which opens this view in a tab and for each neuron) and
-// backprop.js (mountBackprop, the entry point both hosts call). It imports nothing.
+// backprop.js (mountBackprop, the entry point both hosts call). It imports forward.js alone:
+// given data.forward, mountScalar puts itself in a tab beside forward.js's forward-mode tab.
 //
 // mountScalar(el, data, options) renders everything inside `el` from `data`, the plain dict
 // micrograd_like.page.backprop_data() makes (svg text, nodes, steps, legend, note). Every query
@@ -16,6 +17,8 @@
 // The quiz (Quiz, quizBar, quizView, below) asks the learner to predict each gradient before
 // a step shows it; network.js asks its own questions with the same quizView.
 
+import {mountForwardTabs} from "./forward.js";
+
 export const SVG_NS = "http://www.w3.org/2000/svg";
 
 // A new element: <tag class=className>text</tag>, appended to `parent` when one is given.
@@ -27,11 +30,82 @@ export function make(tag, className, parent, text) {
   return node;
 }
 
+// Typesets the formulas in `box`, its [data-tex] elements, with the KaTeX the host runs before
+// these scripts (micrograd_like.latex.katex_script(): the page's classic script, the start of
+// the widget's module), which publishes itself as micrograd_like_katex: the one thing these
+// scripts take from outside them, read here alone. Without it (typeset=False, a script blocked
+// or failed) every formula keeps its text.
+export function typeset(box) {
+  const katex = globalThis.micrograd_like_katex;
+  if (katex) katex.typeset(box);
+}
+
+// A formula in running words: `text` into `parent`, with its LaTeX `tex` as an element KaTeX
+// typesets over the text; without `tex`, as plain text.
+function writeFormula(parent, text, tex) {
+  if (!tex) {
+    parent.appendChild(document.createTextNode(text));
+    return;
+  }
+  make("span", "tex", parent, text).dataset.tex = tex;
+}
+
+// A step's chain-rule lines, `lines` ([{text, tex}]), written twice: in `pre` as text, as the
+// program prints them, and in `math` typeset, a row for each line with its LaTeX. A row shows
+// once KaTeX has typeset it (page.css), and then the text is the smaller line beneath; until
+// then, or where KaTeX refuses a row, the text says it all. The LaTeX of the lines given alone
+// goes into the page: in quiz mode, up to the question, whose row is the rule's.
+export function writeLines(math, pre, lines) {
+  pre.textContent = lines.map((line) => line.text).join("\n");
+  math.innerHTML = "";
+  for (const line of lines) {
+    if (!line.tex) continue;
+    const row = make("div", "typeset", math, line.text);
+    row.dataset.tex = line.tex;
+    const indent = /^\s*/.exec(line.text)[0].length;  // a weight's line under its row's
+    if (indent) row.style.paddingLeft = indent / 2 + "em";
+  }
+  typeset(math);
+  math.classList.toggle("shown", math.querySelector("[data-tex-done]") !== null);
+}
+
+// Printing. The browser's own Print prints a view as it stands (page.css: no buttons, the whole
+// drawing, the current step, the table). The box "print every step", beside the buttons, makes
+// it print a page for each step instead: `pages()`, the view's own picture of each step it may
+// show, made into `.print-steps` (which print alone shows) just before printing and dropped
+// after, so that they are in the page only while it prints.
+export function printEvery(el, controls, pages) {
+  const label = make("label", "print-every", controls);
+  label.title = "the browser's Print then prints every step, one to a page (in quiz mode, " +
+    "the steps answered)";
+  const tick = make("input", "", label);
+  tick.type = "checkbox";
+  label.appendChild(document.createTextNode(" print every step"));
+  const box = make("div", "print-steps", el);
+  window.addEventListener("beforeprint", () => {
+    box.innerHTML = "";
+    const every = tick.checked && el.isConnected && el.getClientRects().length > 0;
+    el.classList.toggle("printing-every", every);
+    if (every) for (const page of pages()) box.appendChild(page);
+  });
+  window.addEventListener("afterprint", () => {
+    box.innerHTML = "";
+    el.classList.remove("printing-every");
+  });
+}
+
 // options.quiz: the mount's Quiz (backprop.js), or none (a neuron's own graph in network.js,
-// which shows only steps the network view has shown). data.hide: ids of nodes whose gradients
-// stay hidden, whatever the step (network.js: a neuron's inputs, before their own step).
+// which shows only steps the network view has shown). options.print: the view takes the box
+// "print every step" (the views of a mount; not a neuron's own graph). data.hide: ids of nodes
+// whose gradients stay hidden, whatever the step (network.js: a neuron's inputs, before their
+// own step).
 export function mountScalar(el, data, options) {
   options = options || {};
+  if (data.forward) {  // forward mode beside this pass: two tabs, this view in the first
+    const shared = {make: make, stepControls: stepControls, graphTools: graphTools,
+                    mountScalar: mountScalar};
+    return mountForwardTabs(el, data, options, shared);
+  }
   const quiz = options.quiz;
   el.classList.add("backprop");
   el.tabIndex = 0;
@@ -45,8 +119,9 @@ export function mountScalar(el, data, options) {
   if (ask) el.appendChild(ask.panel);
   make("p", "note", el, data.note);
 
-  const views = [graphView(make("div", "graph", el), data)];
-  views.push(linesView(make("pre", "lines", el), data));
+  const graph = graphView(make("div", "graph", el), data);
+  const views = [graph];
+  views.push(linesView(make("div", "lines-math", el), make("pre", "lines", el), data));
   const below = make("div", "below", el);
   views.push(tableView(make("div", "table-box", below), data));
   legendView(make("div", "legend", below), data);
@@ -74,23 +149,45 @@ export function mountScalar(el, data, options) {
     for (const id of hidden) delete grads[id];
     for (const id in grads) if (complete[id] <= done) final.add(id);
     const lines = current === null ? null
-      : ask && ask.open(step) ? ask.visible(step) : current.text;
+      : ask && ask.open(step) ? ask.visible(step) : current.lines;
     return {step: step, total: total, grads: grads, final: final, current: current, lines: lines};
+  }
+
+  function said(now) {
+    return total === 0 ? "Forward pass: values only"
+      : now.current === null
+      ? "Forward pass: values only (" + total + " backward steps to go)"
+      : "Step " + now.step + " of " + total + ": " + now.current.name +
+        (now.current.op ? " (" + now.current.op + ")" : " (a leaf)");
   }
 
   function show(step) {
     const now = state(step);
-    status.textContent = total === 0 ? "Forward pass: values only"
-      : now.current === null
-      ? "Forward pass: values only (" + total + " backward steps to go)"
-      : "Step " + step + " of " + total + ": " + now.current.name +
-        (now.current.op ? " (" + now.current.op + ")" : " (a leaf)");
+    status.textContent = said(now);
     for (const view of views) view.show(now);
     if (ask) ask.show(step);
   }
 
+  // printed, every step the page may show, each with the drawing as it stands then
+  function printPages() {
+    const pages = [];
+    for (let k = 1; k <= (ask ? ask.answered() : total); k++) {
+      const now = state(k), page = make("section", "print-step");
+      make("h2", "", page, said(now));
+      const drawing = graph.snapshot(now);
+      if (drawing) page.appendChild(drawing);
+      writeLines(make("div", "lines-math", page), make("pre", "lines", page), now.lines);
+      pages.push(page);
+    }
+    graph.show(state(stepper.step()));  // the drawing back at the step on screen
+    return pages;
+  }
+
+  if (options.print) printEvery(el, controls, printPages);
   show(0);
-  return {go: stepper.go, state: () => state(stepper.step())};
+  // asking(k): whether step k has a question open (forward.js holds dC/dW back meanwhile)
+  return {go: stepper.go, state: () => state(stepper.step()),
+          asking: (k) => ask !== null && ask.open(k)};
 }
 
 // For each node of a backward pass (`steps`, the root's first), the number of the step after
@@ -184,7 +281,7 @@ export function stepControls(el, controls, total, show, options, interval, inner
 function graphView(box, data) {
   if (data.svg === null) {  // too many nodes to lay out: say so, and how to draw it anyway
     make("p", "too-large", box, data.too_large);
-    return {show() {}};
+    return {show() {}, snapshot: () => null};
   }
   box.innerHTML = data.svg;
   const svg = box.querySelector("svg");
@@ -206,23 +303,32 @@ function graphView(box, data) {
     texts[node.id] = text;
   }
   const tools = graphTools(box, svg, data);
+  function paint(now) {
+    for (const node of data.nodes) {
+      const known = node.id in now.grads;
+      const kind = now.final.has(node.id) ? "final" : "partial";
+      texts[node.id].textContent = known ? "grad " + now.grads[node.id] : "";
+      texts[node.id].setAttribute("class", "graph-grad" + (known ? " " + kind : ""));
+    }
+    for (const marked of svg.querySelectorAll(".current")) marked.classList.remove("current");
+    if (now.current === null) return;
+    const id = now.current.node;
+    for (const part of [id, id + "_op", id + "_out"]) {
+      const shape = byId(part);
+      if (shape) shape.classList.add("current");
+    }
+    for (const share of now.current.shares) byId(share.edge).classList.add("current");
+  }
   return {
     show(now) {
       tools.follow(now.current && now.current.node);
-      for (const node of data.nodes) {
-        const known = node.id in now.grads;
-        const kind = now.final.has(node.id) ? "final" : "partial";
-        texts[node.id].textContent = known ? "grad " + now.grads[node.id] : "";
-        texts[node.id].setAttribute("class", "graph-grad" + (known ? " " + kind : ""));
-      }
-      for (const marked of svg.querySelectorAll(".current")) marked.classList.remove("current");
-      if (now.current === null) return;
-      const id = now.current.node;
-      for (const part of [id, id + "_op", id + "_out"]) {
-        const shape = byId(part);
-        if (shape) shape.classList.add("current");
-      }
-      for (const share of now.current.shares) byId(share.edge).classList.add("current");
+      paint(now);
+    },
+    // the whole drawing as it stands at `now`, for a printed page (the caller shows the step
+    // on screen again after)
+    snapshot(now) {
+      paint(now);
+      return tools.copy();
     },
   };
 }
@@ -396,6 +502,43 @@ function graphTools(box, svg, data) {
     const root = center(data.steps.length ? data.steps[0].node : "");
     setScale(1, root ? root.x - f.w / 3 : full.x + full.w - f.w / 2, root ? root.y : full.y);
   }
+
+  // Printed, the drawing is whole (or, focused, the part Focus keeps), whatever the zoom and
+  // pan on screen: copies made just before printing take the zoomable box's place on paper
+  // (page.css), and go after. A drawing too wide to print its text at 7 pt across the paper
+  // is cut into strips, one under the other, each overlapping the next a little; and none
+  // prints larger than its natural size.
+  const whole = () => (box.classList.contains("focused") ? shownArea() : full);
+  function printed() {
+    const area = whole();
+    const strips = Math.max(1, Math.ceil(area.w * PRINT_SCALE / PAPER_WIDTH));
+    const overlap = strips > 1 ? area.w / strips * 0.08 : 0;
+    const width = area.w / strips + 2 * overlap;
+    const holder = make("div", "graph-print");
+    for (let k = 0; k < strips; k++) {
+      const x = Math.min(Math.max(area.x + k * area.w / strips - overlap, area.x),
+                         area.x + area.w - width);
+      const copied = svg.cloneNode(true);
+      copied.setAttribute("viewBox", [x, area.y, width, area.h].join(" "));
+      copied.style.maxWidth = Math.round(width * NATURAL_SCALE) + "px";
+      for (const each of copied.querySelectorAll("[id]")) each.removeAttribute("id");  // once
+      holder.appendChild(copied);
+    }
+    return holder;
+  }
+  let onPaper = null;
+  window.addEventListener("beforeprint", () => {
+    if (onPaper !== null || !box.isConnected) return;
+    onPaper = printed();
+    box.after(onPaper);
+    box.classList.add("printed-apart");
+  });
+  window.addEventListener("afterprint", () => {
+    if (onPaper === null) return;
+    onPaper.remove();
+    onPaper = null;
+    box.classList.remove("printed-apart");
+  });
   return {
     follow(id) {  // keep the current node in the window
       if (!id) return;
@@ -409,17 +552,28 @@ function graphTools(box, svg, data) {
     },
     focusOn: focusOn,
     fit: fitAll,
+    copy: printed,  // the drawing as it stands, for a printed page
   };
 }
 
-// The step's chain-rule lines (in quiz mode, up to the question asked).
-function linesView(pre, data) {
+// Paper, for a drawing printed across it: its width inside the margins, in CSS px (landscape
+// Letter, the narrower of A4 and Letter); the scale (px per unit of the drawing) at which its
+// smallest text, the gradients' 10 units, prints at 7 pt (9.33 px); its natural scale, a unit
+// being Graphviz's point.
+const PAPER_WIDTH = 960;
+const PRINT_SCALE = 0.94;
+const NATURAL_SCALE = 1.33;
+
+// The step's chain-rule lines (in quiz mode, up to the question asked), typeset in `math` and
+// as text in `pre` (writeLines).
+function linesView(math, pre, data) {
   return {
     show(now) {
-      pre.textContent = now.current !== null ? now.lines
-        : "Every node holds its value (data). Press Next or the right arrow to start the " +
+      writeLines(math, pre, now.current !== null ? now.lines : [{
+        text: "Every node holds its value (data). Press Next or the right arrow to start the " +
           "backward pass at " + data.root + ", whose gradient d" + data.root + "/d" + data.root +
-          " is 1.";
+          " is 1.",
+      }]);
     },
   };
 }
@@ -605,17 +759,20 @@ export function quizView(quiz, steps, el, refresh) {
     return asked.length;
   }
 
-  function visible(k) {  // an open step's lines: up to its question, which reads "... = ?"
+  // an open step's lines ({text, tex}): up to its question, which reads "... = ?", and whose
+  // LaTeX is its rule's, without a number
+  function visible(k) {
     const shown = [];
     let n = 0;
     for (const line of steps[k - 1].lines) {
       if (line.ask && asked[k - 1][n++].outcome === null) {
-        shown.push(/^\s*/.exec(line.text)[0] + line.ask.rule + " = ?");  // indented as its line
+        const text = /^\s*/.exec(line.text)[0] + line.ask.rule + " = ?";  // indented as its line
+        shown.push({text: text, tex: line.ask.rule_tex && line.ask.rule_tex + " = ?"});
         break;
       }
-      shown.push(line.text);
+      shown.push(line);
     }
-    return shown.join("\n");
+    return shown;
   }
 
   function check() {
@@ -703,16 +860,26 @@ export function quizView(quiz, steps, el, refresh) {
     }
     row.style.display = "";
     prompt.classList.add("asking");
-    prompt.textContent = "Your prediction: " + question.ask.rule + " = ?";
+    prompt.textContent = "Your prediction: ";
+    const rule = question.ask.rule_tex;
+    writeFormula(prompt, question.ask.rule + " = ?", rule && rule + " = ?");
     if (question.wrong) {
       make("div", "said-wrong", feedback, "Not " + question.wrong +
         (question.tries > 1 ? " either." : ".") +
         (question.tries >= 3 ? " Esc shows the answer." : ""));
     }
-    question.ask.hints.slice(0, question.hints).forEach((text, n) => {
-      make("div", "said-hint", feedback, "Hint " + (n + 1) + ": " + text);
+    question.ask.hints.slice(0, question.hints).forEach((text, n) => {  // those given alone
+      const given = make("div", "said-hint", feedback, "Hint " + (n + 1) + ": ");
+      let at = 0;  // its formulas: [start, end, LaTeX] of the text, typeset in their words
+      for (const [start, end, tex] of question.ask.hints_tex ? question.ask.hints_tex[n] : []) {
+        writeFormula(given, text.slice(at, start));
+        writeFormula(given, text.slice(start, end), tex);
+        at = end;
+      }
+      writeFormula(given, text.slice(at));
     });
     if (note) make("div", "said-aside", feedback, note);
+    typeset(panel);
     if (focus && el.getClientRects().length > 0) {
       field.focus({preventScroll: true});
       field.select();  // what was typed stays, to mend or to type over
@@ -734,6 +901,7 @@ export function quizView(quiz, steps, el, refresh) {
     open: open,
     shown: (k) => (open(k) ? k - 1 : k),  // the step whose gradients show while at step k
     reach: reach,
+    answered: () => (open(reach()) ? reach() - 1 : reach()),  // the last step before one open
     visible: visible,
     show(k) {
       if (k !== here) note = "";
