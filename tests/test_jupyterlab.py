@@ -600,3 +600,99 @@ def test_the_widgets_quiz_asks_hints_and_scores_by_keyboard_in_jupyterlab(
     assert "✓ Right: dC/dsub4 = 1.4" in panel()
     score = str(widget.find_element(By.CSS_SELECTOR, ".quiz-score").text)
     assert score == "Score: 1 right of 1 · 0 at the first try · 0 revealed"
+
+
+# A model trained in one cell while its live view, shown by the cell before, redraws; a cell to
+# type in after it.
+LIVE_CELLS = [
+    "from micrograd_like import MLP, GradientHealth, losses, optim\n"
+    "from micrograd_like.model_widget import show_model\n"
+    "\n"
+    "model = MLP(2, [4, 4, 1], activation='tanh', seed=0)\n"
+    "xs, ys = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]], [1.0, 1.0, -1.0, -1.0]\n"
+    "health = GradientHealth(model)\n"
+    "optimizer = optim.SGD(model.parameters(), lr=0.1)\n"
+    "cost = losses.mse([model(x) for x in xs], ys)\n"
+    "widget = show_model(cost, model, health=health, interval=0.2)\n"
+    "widget",
+    "import time\n"
+    "\n"
+    "for step in range(40):\n"
+    "    cost = losses.mse([model(x) for x in xs], ys)\n"
+    "    optimizer.zero_grad()\n"
+    "    cost.backward()\n"
+    "    optimizer.step()\n"
+    "    health.record(cost)\n"
+    "    widget.update(cost)  # sent at most every 0.2 s\n"
+    "    time.sleep(0.05)  # a slower model's step\n"
+    "sent = widget.flush()  # the last step, if it was skipped",
+    "",
+]
+# Every step the live view's line shows from now on (the widget's root keeps it in data-step).
+WATCH_STEPS = """
+const root = arguments[0];
+window.liveSteps = [];
+new MutationObserver(() => window.liveSteps.push(Number(root.dataset.step)))
+  .observe(root, {attributes: true, attributeFilter: ["data-step"]});
+"""
+NOTEBOOK_SCROLL = """
+return window.jupyterapp.shell.currentWidget.node.querySelector(".jp-WindowedPanel-outer")
+  .scrollTop;
+"""
+
+
+def test_the_model_view_redraws_live_while_a_model_trains_in_jupyterlab(
+    lab: Lab, browser: WebDriver, tmp_path: Path
+) -> None:
+    notebook = cleared(NOTEBOOK)  # its kernel and language, cells of its own
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in LIVE_CELLS]
+    nbformat.write(notebook, lab.copies / "live.ipynb")
+    open_notebook(browser, lab, "live.ipynb", "live")
+    cells = browser.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")
+    cells[0].find_element(By.CSS_SELECTOR, ".jp-InputPrompt").click()
+    ActionChains(browser).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(Keys.SHIFT).perform()
+    root = WebDriverWait(browser, 120).until(
+        lambda driver: driver.find_element(By.CSS_SELECTOR, ".model-widget[data-step='0']")
+    )
+    # the learner picks a weight before training: L2.W[1,2], the middle of its cell of 10 px
+    # clicked (the pointer brought over the map first: the notebook may scroll as it comes)
+    canvas = root.find_elements(By.CSS_SELECTOR, ".mv-card canvas.mv-grad")[2]
+    point_at(browser, canvas)
+    size = canvas.size  # 4 x 4 cells and a border of 1 px; the offsets are from its middle
+    x, y = 1 + 2 * 10 + 5 - size["width"] / 2, 1 + 1 * 10 + 5 - size["height"] / 2
+    ActionChains(browser).move_to_element_with_offset(canvas, int(x), int(y)).click().perform()
+    chosen = str(root.find_element(By.CSS_SELECTOR, ".mv-status").text)
+    assert chosen.startswith("L2.W[1,2] (node ")
+
+    browser.execute_script(WATCH_STEPS, root)
+    cells[1].find_element(By.CSS_SELECTOR, ".jp-InputPrompt").click()  # the training, run
+    ActionChains(browser).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(Keys.SHIFT).perform()
+    WebDriverWait(browser, 120).until(
+        lambda driver: root.get_attribute("data-step") == "40",
+        message=f"the view did not reach step 40; server log: {lab.log}",
+    )
+    steps = browser.execute_script("return window.liveSteps;")
+    assert steps == sorted(steps) and steps[-1] == 40
+    assert len(set(steps)) >= 4, steps  # it advanced while the model trained, not only at the end
+    assert str(root.find_element(By.CSS_SELECTOR, ".mw-step").text) == "Training step 40"
+    assert str(root.find_element(By.CSS_SELECTOR, ".mv-status").text) == chosen
+    assert "at 40 training steps" in str(root.find_element(By.CSS_SELECTOR, ".mv-health").text)
+    browser.execute_script(
+        "window.jupyterapp.shell.collapseLeft(); arguments[0].scrollIntoView();", root
+    )
+    time.sleep(0.5)  # the panel's collapse is animated
+    browser.save_screenshot(str(tmp_path / "model_widget_jupyterlab.png"))
+
+    # typed into the cell below, the pointer resting on the view: the keys stay in the cell
+    cells[2].find_element(By.CSS_SELECTOR, ".cm-line").click()
+    point_at(browser, root.find_element(By.CSS_SELECTOR, ".mv-loss"))
+    press(browser, "a", " ", "b", Keys.ARROW_LEFT, Keys.ARROW_LEFT, "c", Keys.END, "d")
+    source = "return jupyterapp.shell.currentWidget.content.widgets[2].model.sharedModel.source;"
+    assert browser.execute_script(source) == "ac bd"
+    assert str(root.find_element(By.CSS_SELECTOR, ".mv-status").text) == chosen
+    # in command mode, → is the view's: a hop up from the weight, the notebook still
+    press(browser, Keys.ESCAPE)
+    scroll = browser.execute_script(NOTEBOOK_SCROLL)
+    press(browser, Keys.ARROW_RIGHT)
+    assert str(root.find_element(By.CSS_SELECTOR, ".mv-status").text).startswith("Hop 1 of 1: ")
+    assert browser.execute_script(NOTEBOOK_SCROLL) == scroll

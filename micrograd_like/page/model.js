@@ -246,6 +246,8 @@ function seriesColour(k) {
 
 // Renders the model view inside `el`. options.documentKeys: the keys work anywhere in the
 // document (the standalone page); otherwise while `el` has the focus or the pointer.
+// options.signal (an AbortSignal, optional): aborting it removes the view's document listener,
+// for a host that replaces the view (the notebook widget, at each update).
 // Returns {ready, select(group, k), go(node), state()}: `ready` settles once the numbers are
 // inflated and drawn (el.dataset.ready is then "true", or "failed" with the reason shown);
 // select (entry k of group number `group`) and go (a hop to node number `node`) wait for it.
@@ -615,7 +617,7 @@ function drillDown(el, box, graph, data, options) {
     if (typing || !ours || trail.length === 0) return;
     action();
     event.preventDefault();
-  });
+  }, {signal: options.signal});  // a host that mounts again aborts the old view's listener
 
   return {
     start: start,
