@@ -3,8 +3,9 @@
 - `backprop_seed002.gif`: seed 002's single weight, a = i * w, C = (a - y)^2 with i = 1.5,
   w = 0.8, y = 0.5: the forward pass, then one frame per chain-rule step, down to
   dC/dw = da/dw * dC/da = 1.5 * 1.4 = 2.1.
-- `backprop_one_neuron.pdf`: the seeds' neuron a = sigmoid(W a_prev + b), C = (a - y)^2, one
-  step a page (dC/dW = 0.1443), its text kept as text for a slide deck.
+- `backprop_one_neuron.gif` and `.pdf`: the seeds' neuron a = sigmoid(W a_prev + b),
+  C = (a - y)^2, frame by frame, and one step a page (dC/dW = 0.1443) with its text kept as
+  text for a slide deck.
 - `backprop_342_network.gif`: the seeds' 3-4-2 sigmoid network in its network view, one neuron
   at a time with the delta formulas, from the output layer back.
 
@@ -35,8 +36,9 @@ def seed_one_weight() -> Value:
 
 
 def write(folder: Path) -> list[Path]:
-    """Write the three animations into `folder`; their paths, in the order above."""
+    """Write the four animations into `folder`; their paths, in the order above."""
     _, network_cost = network_page.seed_network()
+    neuron = "One neuron: a = sigmoid(W a_prev + b), C = (a - y)^2"
     return [
         save_backprop_animation(
             seed_one_weight(),
@@ -44,9 +46,10 @@ def write(folder: Path) -> list[Path]:
             title="Seed 002: a = i * w, C = (a - y)^2",
         ),
         save_backprop_animation(
-            one_neuron_graph.build(),
-            folder / "backprop_one_neuron.pdf",
-            title="One neuron: a = sigmoid(W a_prev + b), C = (a - y)^2",
+            one_neuron_graph.build(), folder / "backprop_one_neuron.gif", title=neuron
+        ),
+        save_backprop_animation(
+            one_neuron_graph.build(), folder / "backprop_one_neuron.pdf", title=neuron
         ),
         save_backprop_animation(
             network_cost,
