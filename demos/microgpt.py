@@ -47,8 +47,8 @@ from typing import Generic, Protocol, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from demos.common import Progress
-from micrograd_like import Parameter, Tape, Value, no_grad, optim
+from demos.common import Progress, output_dir
+from micrograd_like import Parameter, Tape, Value, no_grad, optim, save_model_html
 
 S = TypeVar("S", bound="Scalar")
 
@@ -405,6 +405,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--eager", action="store_true", help="build every step's graph afresh (no replay)"
     )
+    parser.add_argument(
+        "--page",
+        type=Path,
+        default=None,
+        help="the trained model's page (default demos/output/microgpt_model.html)",
+    )
     args = parser.parse_args(argv)
     if args.steps < 1 or args.samples < 0 or not args.temperature > 0:
         parser.error("--steps must be >= 1, --samples >= 0 and --temperature > 0")
@@ -430,6 +436,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     for i in range(args.samples):
         name = sample(result.model, result.tokenizer, rng, args.temperature)
         print(f"  {i + 1:2d}: {name}{' *' if name in known else ''}")
+    # the trained model at a glance: its matrices, and the chain rule of one step on a name
+    example = "emma"
+    loss = document_loss(result.model, result.tokenizer.encode(example))
+    loss.label = "L"
+    page = save_model_html(
+        loss,
+        args.page or output_dir() / "microgpt_model.html",
+        result.model.matrices,
+        title=f"microgpt after {args.steps} steps",
+        example=f"the name {example!r}: the mean of -log p(next letter) over its letters",
+    )
+    print(f"the trained model, one step on {example!r}, as a page: {page}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from pathlib import Path
 
 import pytest
 
@@ -99,11 +100,16 @@ def test_a_bad_config_is_refused_with_its_numbers() -> None:
         Config(n_embd=10, n_head=4)
 
 
-def test_the_script_trains_a_tiny_gpt_and_prints_names(capsys: pytest.CaptureFixture[str]) -> None:
-    main(["--tiny", "--steps", "3", "--samples", "2"])
+def test_the_script_trains_a_tiny_gpt_prints_names_and_writes_its_page(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    page = tmp_path / "model.html"
+    main(["--tiny", "--steps", "3", "--samples", "2", "--page", str(page)])
     out = capsys.readouterr().out
     assert "trained 3 steps" in out
     assert "  1: " in out and "  2: " in out
+    assert f"as a page: {page}" in out
+    assert "microgpt after 3 steps" in page.read_text(encoding="utf-8")
 
 
 def eager_grads(model_seed: int, tokenizer: Tokenizer, name: str) -> tuple[float, list[float]]:
