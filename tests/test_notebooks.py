@@ -6,6 +6,7 @@ makes now."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import nbformat
@@ -20,6 +21,7 @@ NAMES = [
     "3_train_a_network",
     "4_the_seeds_lessons",
     "5_misconceptions",
+    "6_inside_microgpt",
     "7_derivatives_of_derivatives",
 ]
 
@@ -169,3 +171,15 @@ def test_the_misconceptions_show_their_wrong_numbers_beside_the_right_ones(
     pictures = outputs(notebook, "image/svg+xml")
     assert len(pictures) == 4 and all("#dc2626" in svg for svg in pictures)  # red: they part
     assert len(outputs(notebook, "image/png")) == 1  # the two runs' costs
+
+
+def test_inside_microgpt_trains_with_the_live_model_view(executed: dict[str, Any]) -> None:
+    notebook = executed["6_inside_microgpt"]
+    text = printed(notebook)
+    assert "1,264 weights in 9 matrices" in text
+    found = re.search(r"loss ([\d.]+) over the first 50 steps, ([\d.]+) over the last 50", text)
+    assert found is not None and float(found[2]) < float(found[1])  # it learned
+    (view,) = widget_views(notebook)  # the model view, as the last update left it
+    assert view["step"] == 300
+    data = json.loads(view["data"])
+    assert [group["name"] for group in data["groups"]][:2] == ["wte", "wpe"]
