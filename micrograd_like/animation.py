@@ -59,6 +59,7 @@ from micrograd_like.viz import (
     check_size,
     encode_video,
     find_ffmpeg,
+    label_text,
     layouts,
     pass_state,
     pass_swatches,
@@ -717,7 +718,7 @@ def _frame_graph(
     )
     if options.title:
         size = options.scale(TITLE_PX) * stage.unit
-        text = f'<<B><FONT POINT-SIZE="{size:.2f}">{_html(options.title)}</FONT></B>>'
+        text = f'<<B><FONT POINT-SIZE="{size:.2f}">{label_text(options.title)}</FONT></B>>'
         x, y = stage.title
         extra.append(("frame_title", {"shape": "plain", "label": text, "pos": f"{x:.2f},{y:.2f}!"}))
     frame = {
@@ -739,9 +740,11 @@ def _caption(shot: Shot, key: Sequence[tuple[str, str]], stage: _Stage, options:
     room, unit = stage.room, stage.unit
     status = room.status_px * unit
     statuses = '<BR ALIGN="LEFT"/>'.join(
-        _html(line) for line in _wrapped([shot.status], room.status_columns)
+        label_text(line) for line in _wrapped([shot.status], room.status_columns)
     )
-    body = '<BR ALIGN="LEFT"/>'.join(_html(line) for line in _wrapped(shot.lines, room.columns))
+    body = '<BR ALIGN="LEFT"/>'.join(
+        label_text(line) for line in _wrapped(shot.lines, room.columns)
+    )
     rows = [
         f'<TR><TD ALIGN="LEFT" BALIGN="LEFT" VALIGN="TOP"><B><FONT POINT-SIZE="{status:.2f}">'
         f'{statuses}<BR ALIGN="LEFT"/></FONT></B></TD></TR>',
@@ -758,16 +761,11 @@ def _caption(shot: Shot, key: Sequence[tuple[str, str]], stage: _Stage, options:
     )
 
 
-def _html(text: str) -> str:
-    """Text for an HTML-like Graphviz label, shown as written (as viz._escape)."""
-    return printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _key(items: Sequence[tuple[str, str]], size: float, listed: bool) -> str:
     """The key: each swatch (a cell, its `{size}` and `{wide}` filled in with the sizes of a
     box for text of `size` points) beside its words, in one row, or `listed` one a line."""
     cells = [
-        f'{swatch.format(size=0.8 * size, wide=1.6 * size)}<TD ALIGN="LEFT">{_html(words)}'
+        f'{swatch.format(size=0.8 * size, wide=1.6 * size)}<TD ALIGN="LEFT">{label_text(words)}'
         "&#160;&#160;</TD>"
         for swatch, words in items
     ]
@@ -922,21 +920,25 @@ def _network_drawing(data: Mapping[str, Any], state: NetShot, largest: float) ->
     drawing = Drawing("svg", "LR", {"splines": "false"}, [], {})
     titles = ["input x_0", *(f"layer {i}" for i in range(1, depth)), f"output layer {depth}"]
     for column, title in enumerate([*titles, "cost"]):
-        label = f'<<B><FONT POINT-SIZE="13" COLOR="#374151">{_html(title)}</FONT></B>>'
+        label = f'<<B><FONT POINT-SIZE="13" COLOR="#374151">{label_text(title)}</FONT></B>>'
         drawing.node(f"title{column}", {"shape": "plain", "label": label}, f"title{column}")
     current = state.current
     above = current[0] + 1 if current is not None and current[0] < depth else None
     for k, x in enumerate(data["inputs"]):
-        lines = [f"<B>{_html(x['name'])}</B>", _html(f"x = {x['value']}")]
+        lines = [f"<B>{label_text(x['name'])}</B>", label_text(f"x = {x['value']}")]
         drawing.node(_unit(0, k), _unit_box(lines, NET["input"]), _unit(0, k))
     for i, layer in enumerate(layers, 1):
         for j, n in enumerate(layer, 1):
             values = f"z {n['z']}   a {n['a']}" if state.level >= i else "z …   a …"
             if (i, j) in state.known:
-                delta = f'<B><FONT COLOR="{FINAL}">{_html("δ " + n["delta"])}</FONT></B>'
+                delta = f'<B><FONT COLOR="{FINAL}">{label_text("δ " + n["delta"])}</FONT></B>'
             else:
                 delta = f'<FONT COLOR="{NET["quiet"]}">δ …</FONT>'
-            lines = [f"<B>{_html(n['name'] + '  ' + n['activation'])}</B>", _html(values), delta]
+            lines = [
+                f"<B>{label_text(n['name'] + '  ' + n['activation'])}</B>",
+                label_text(values),
+                delta,
+            ]
             fill = NET["known"] if (i, j) in state.known else NET["neuron"]
             border, width = NET["border"], 1
             if (i, j) == current:
@@ -946,7 +948,7 @@ def _network_drawing(data: Mapping[str, Any], state: NetShot, largest: float) ->
             drawing.node(_unit(i, j - 1), _unit_box(lines, fill, border, width), _unit(i, j - 1))
     cost = data["cost"]
     value = f"{cost['name']} = {cost['value']}" if state.level > depth else "…"
-    lines = [f"<B>{_html(cost['name'])}</B>", _html(value)]
+    lines = [f"<B>{label_text(cost['name'])}</B>", label_text(value)]
     drawing.node("cost", _unit_box(lines, NET["cost"]), "cost")
     for i, layer in enumerate(layers, 1):
         for j, n in enumerate(layer, 1):

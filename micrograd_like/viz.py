@@ -154,7 +154,7 @@ def graph_class() -> type[graphviz.Digraph]:
 _graph: type[graphviz.Digraph] | None = None
 
 
-def _escape(text: str) -> str:
+def label_text(text: str) -> str:
     """Text for an HTML-like Graphviz label that shows exactly `text` and can inject nothing.
 
     Graphviz reads these labels twice: as XML (so & < > " ' become entities) and then for its
@@ -593,7 +593,7 @@ def plan(view: GraphView, options: DrawOptions, nodes: Collection[Value] | None 
             op_name = f"{name}_op"
             operands = view.operand_names(node)
             shape: dict[str, str] = {"shape": "ellipse", "style": "filled", "margin": "0.03"}
-            label = _escape(shorten(node.op))
+            label = label_text(shorten(node.op))
             if operands:  # a - b, a / b, base ** exp: one labelled port per input, in order
                 label = _op_with_ports(label, operands, rankdir in ("LR", "RL"))
                 shape = {"shape": "plain"}
@@ -608,7 +608,7 @@ def plan(view: GraphView, options: DrawOptions, nodes: Collection[Value] | None 
                 if options.show_local:  # ∂node/∂input, the op's own, stored in the forward pass
                     local = f"∂{view.name(node)}/∂{view.name(source)}"
                     number = options.number(node.local_grads[position])
-                    attributes["label"] = f"<{_escape(shorten(local))} = {_escape(number)}>"
+                    attributes["label"] = f"<{label_text(shorten(local))} = {label_text(number)}>"
                 head = f"{op_name}:in{position}" if operands else op_name
                 drawing.edge(view.id(source), head, attributes)
             out = {"id": f"{name}_out", "class": "output"}
@@ -636,14 +636,14 @@ def _box(view: GraphView, node: Value, options: DrawOptions, marked: bool) -> st
     current step, so outlining one moves nothing.
     """
     state, role = options.state, view.role(node)
-    title = _escape(shorten(view.name(node)))
+    title = label_text(shorten(view.name(node)))
     if not node.label:
         title = f'<FONT COLOR="{QUIET}"><I>{title}</I></FONT>'
     cells = [title]
     if state is None:
-        cells.append(_escape(f"data {options.number(node.data)}"))
+        cells.append(label_text(f"data {options.number(node.data)}"))
         if options.show_grad:
-            cells.append(_escape(f"grad {options.number(node.grad)}"))
+            cells.append(label_text(f"grad {options.number(node.grad)}"))
     else:
         data_width, grad_width = state.widths.get(node, (0, 0))
         known = state.values is None or node in state.values
@@ -678,7 +678,7 @@ def _fixed(text: str, width: int) -> str:
     """`text` in a monospaced font, padded with no-break spaces to `width` characters (at least
     one: Graphviz gives an empty cell no height)."""
     padding = "&#160;" * max(width - len(text), 0 if text else 1)
-    return f'<FONT FACE="monospace">{_escape(text)}{padding}</FONT>'
+    return f'<FONT FACE="monospace">{label_text(text)}{padding}</FONT>'
 
 
 def wrapped(drawing: Drawing, width: float) -> graphviz.Digraph:
@@ -796,13 +796,13 @@ def legend_table(roles: Iterable[str], *, passing: bool = False) -> str:
         dashed = ' STYLE="dashed"' if role == "constant" else ""
         rows.append(
             f'<TR><TD BGCOLOR="{ROLE_FILLS[role]}"{dashed}>    </TD>'
-            f'<TD ALIGN="LEFT">{_escape(ROLE_WORDS[role])}</TD></TR>'
+            f'<TD ALIGN="LEFT">{label_text(ROLE_WORDS[role])}</TD></TR>'
         )
     rows.append(f'<TR><TD BGCOLOR="{OP_FILL}">    </TD><TD ALIGN="LEFT">op</TD></TR>')
     if passing:
         for kind, swatch in pass_swatches().items():
             rows.append(
-                f'<TR><TD>{swatch}</TD><TD ALIGN="LEFT">{_escape(PASS_WORDS[kind])}</TD></TR>'
+                f'<TR><TD>{swatch}</TD><TD ALIGN="LEFT">{label_text(PASS_WORDS[kind])}</TD></TR>'
             )
     return (
         '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="2" CELLPADDING="4">'
